@@ -1,0 +1,151 @@
+import Foundation
+
+/// The `execute_function_<project_id>` payload of Home Assistant's Appwrite integration, and its
+/// translation into Appwrite's createExecution.
+public enum ExecuteFunctionPayload {
+    public static let fieldNames = [
+        "function_id", "function_body", "function_method", "function_path", "function_headers", "function_async",
+        "function_scheduled_at",
+    ]
+
+    /// Validates every field with Appwrite's rules and builds the request Appwrite will receive.
+    /// `now` is a parameter so schedule checks are testable.
+    public static func translate(_ payload: JSONValue, now: Date = Date()) throws(PayloadError) -> CreateExecutionRequest {
+        guard case .object(let fields) = payload else {
+            throw PayloadError(field: nil, "the payload must be a JSON object, got \(payload.typeName)")
+        }
+        let unknown = fields.keys.filter { !fieldNames.contains($0) }
+        if let first = unknown.first {
+            throw PayloadError(
+                field: first,
+                "unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); allowed fields are \(fieldNames.joined(separator: ", "))"
+            )
+        }
+
+        var request = CreateExecutionRequest(functionID: try functionID(fields["function_id"]))
+        request.body = try body(fields["function_body"])
+        request.method = try method(fields["function_method"])
+        request.path = try path(fields["function_path"])
+        request.headers = try headers(fields["function_headers"])
+        let explicitAsync = try asyncFlag(fields["function_async"])
+        request.isAsync = explicitAsync ?? false
+        if let schedule = try scheduledAt(fields["function_scheduled_at"], now: now) {
+            if explicitAsync == false {
+                throw PayloadError(
+                    field: "function_async",
+                    "a scheduled execution always runs asynchronously; drop function_async or set it to true"
+                )
+            }
+            request.isAsync = true
+            request.scheduledAt = schedule
+        }
+        return request
+    }
+
+    static func functionID(_ value: JSONValue?) throws(PayloadError) -> String {
+        guard let value, value != .null else { throw PayloadError(field: "function_id", "function_id is required") }
+        guard case .string(let id) = value else {
+            throw PayloadError(field: "function_id", "must be a string, got \(value.typeName)")
+        }
+        guard AppwriteRules.isValidID(id) else {
+            throw PayloadError(field: "function_id", "'\(id)' is not a valid Appwrite function ID (\(AppwriteRules.idRuleDescription))")
+        }
+        return id
+    }
+
+    static func body(_ value: JSONValue?) throws(PayloadError) -> String {
+        let text: String
+        switch value {
+        case nil, .null?: return ""
+        case .string(let string)?: text = string
+        case let other?: text = other.serialized
+        }
+        let length = text.unicodeScalars.count
+        guard length <= AppwriteRules.maximumBodyLength else {
+            throw PayloadError(
+                field: "function_body",
+                "is \(length) characters long; Appwrite accepts at most \(AppwriteRules.maximumBodyLength)"
+            )
+        }
+        return text
+    }
+
+    static func method(_ value: JSONValue?) throws(PayloadError) -> String {
+        guard let value, value != .null else { return "GET" }
+        guard case .string(let text) = value else {
+            throw PayloadError(field: "function_method", "must be a string, got \(value.typeName)")
+        }
+        let method = text.uppercased()
+        guard AppwriteRules.methods.contains(method) else {
+            throw PayloadError(
+                field: "function_method",
+                "'\(text)' is not one of \(AppwriteRules.methods.joined(separator: ", "))"
+            )
+        }
+        return method
+    }
+
+    static func path(_ value: JSONValue?) throws(PayloadError) -> String {
+        guard let value, value != .null else { return "/" }
+        guard case .string(let path) = value else {
+            throw PayloadError(field: "function_path", "must be a string, got \(value.typeName)")
+        }
+        guard !path.isEmpty, path.count <= AppwriteRules.maximumPathLength else {
+            throw PayloadError(field: "function_path", "must be 1 to \(AppwriteRules.maximumPathLength) characters long")
+        }
+        return path
+    }
+
+    static func headers(_ value: JSONValue?) throws(PayloadError) -> [(name: String, value: String)] {
+        guard let value, value != .null else { return [] }
+        guard case .object(let object) = value else {
+            throw PayloadError(field: "function_headers", "must be an object of header names to string values, got \(value.typeName)")
+        }
+        var headers: [(name: String, value: String)] = []
+        for (name, headerValue) in object.entries {
+            guard case .string(let text) = headerValue else {
+                throw PayloadError(
+                    field: "function_headers.\(name)",
+                    "header values must be strings, got \(headerValue.typeName)"
+                )
+            }
+            headers.append((name, text))
+        }
+        if let problem = AppwriteRules.headersProblem(headers) {
+            throw PayloadError(field: "function_headers", problem)
+        }
+        return headers
+    }
+
+    static func asyncFlag(_ value: JSONValue?) throws(PayloadError) -> Bool? {
+        switch value {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        // Appwrite itself takes "true"/"false"; shell scripts and templates often send them quoted.
+        case .string("true")?: return true
+        case .string("false")?: return false
+        case let other?:
+            throw PayloadError(field: "function_async", "must be true or false, got \(other.typeName)")
+        }
+    }
+
+    static func scheduledAt(_ value: JSONValue?, now: Date) throws(PayloadError) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .string(let text) = value else {
+            throw PayloadError(field: "function_scheduled_at", "must be an ISO 8601 string, got \(value.typeName)")
+        }
+        guard let time = ScheduleTime(parsing: text) else {
+            throw PayloadError(
+                field: "function_scheduled_at",
+                "'\(text)' is not an ISO 8601 date-time with an offset or Z (e.g. 2030-01-01T07:30:00Z)"
+            )
+        }
+        guard time.isWholeMinute else {
+            throw PayloadError(field: "function_scheduled_at", "Appwrite schedules to the minute: seconds and fractions must be zero")
+        }
+        guard time.date.timeIntervalSince(now) > AppwriteRules.minimumScheduleLead else {
+            throw PayloadError(field: "function_scheduled_at", "must be more than 1 minute in the future")
+        }
+        return text
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+
+/// Runs `execute_function_<project_id>`: validate, send createExecution, explain the result.
+/// Never retries: a synchronous call has a caller waiting, and a repeat could run the function twice.
+public struct FunctionExecutor: Sendable {
+    let client: AppwriteClient
+    let logger: Logger
+
+    public init(client: AppwriteClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Returns Appwrite's Execution exactly as Appwrite sent it.
+    public func execute(_ payload: JSONValue, on instance: InstanceConfig) async throws(BridgeError) -> AppwriteResponse {
+        let request: CreateExecutionRequest
+        do {
+            request = try ExecuteFunctionPayload.translate(payload)
+        } catch {
+            throw .invalidPayload(error)
+        }
+        let started = ContinuousClock.now
+        var metadata: Logger.Metadata = [
+            "project_id": "\(instance.projectID)", "function_id": "\(request.functionID)", "method": "\(request.method)",
+            "async": "\(request.isAsync)",
+        ]
+        if let scheduledAt = request.scheduledAt { metadata["scheduled_at"] = "\(scheduledAt)" }
+        let response: AppwriteResponse
+        do {
+            response = try await client.createExecution(request, on: instance)
+        } catch {
+            metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
+            metadata["error"] = "\(error.reason)"
+            logger.warning("execution not delivered", metadata: metadata)
+            throw .upstreamFailed(projectID: instance.projectID, error)
+        }
+        metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
+        metadata["upstream_status"] = "\(response.status)"
+        guard response.status == 201 || response.status == 202, case .object(let execution)? = response.json else {
+            if let error = response.error { metadata["appwrite_type"] = "\(error.type)" }
+            logger.warning("execution refused by Appwrite", metadata: metadata)
+            if response.isSuccess {
+                throw .upstreamFailed(
+                    projectID: instance.projectID,
+                    .invalidResponse("Appwrite answered HTTP \(response.status) without an Execution")
+                )
+            }
+            throw .upstreamRejected(projectID: instance.projectID, response: response)
+        }
+        metadata["execution_id"] = "\(execution["$id"]?.stringValue ?? "?")"
+        metadata["status"] = "\(execution["status"]?.stringValue ?? "?")"
+        logger.info("execution created", metadata: metadata)
+        return response
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Talks to Appwrite instances over one shared, pooled `HTTPClient`.
+///
+/// Redirects are never followed: the API key travels in a header and must not be handed to
+/// whatever host a redirect names.
+public struct AppwriteClient: Sendable {
+    /// Appwrite's own request limit is 12 MiB; a synchronous reply carries the function's output.
+    static let maximumResponseBytes = 32 * 1024 * 1024
+    /// A function ID Appwrite refuses as a parameter, checked only after the scope: the probe
+    /// learns whether the key may execute without ever running anything.
+    public static let scopeProbeFunctionID = "_bridge_scope_probe"
+
+    let httpClient: HTTPClient
+    let userAgent: String
+
+    public init(httpClient: HTTPClient, userAgent: String = "appwrite-bridge/\(BridgeVersion.current)") {
+        self.httpClient = httpClient
+        self.userAgent = userAgent
+    }
+
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        // A refused connection should fail the call now, not after the connect timeout: the
+        // caller is an automation waiting for an answer.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func createExecution(_ request: CreateExecutionRequest, on instance: InstanceConfig) async throws(AppwriteClientError)
+        -> AppwriteResponse
+    {
+        try await send(
+            .POST,
+            "/functions/\(request.functionID)/executions",
+            body: request.jsonBody.serializedBytes,
+            to: instance
+        )
+    }
+
+    public func health(of instance: InstanceConfig) async throws(AppwriteClientError) -> AppwriteResponse {
+        try await send(.GET, "/health", body: nil, to: instance)
+    }
+
+    public func probeExecutionScope(of instance: InstanceConfig) async throws(AppwriteClientError) -> AppwriteResponse {
+        try await send(
+            .POST,
+            "/functions/\(Self.scopeProbeFunctionID)/executions",
+            body: Array("{}".utf8),
+            to: instance
+        )
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, to instance: InstanceConfig) async throws(AppwriteClientError)
+        -> AppwriteResponse
+    {
+        var request = HTTPClientRequest(url: instance.baseURL + path)
+        request.method = method
+        request.headers.add(name: "X-Appwrite-Project", value: instance.projectID)
+        request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: userAgent)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let timeout = TimeAmount.milliseconds(Int64(instance.timeoutSeconds * 1000))
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let status = Int(response.status.code)
+            if (300..<400).contains(status) {
+                let location = response.headers.first(name: "Location") ?? "nowhere"
+                throw AppwriteClientError.invalidResponse(
+                    "Appwrite answered a redirect (HTTP \(status) to \(location)); set url to the final address"
+                )
+            }
+            var buffer = try await response.body.collect(upTo: Self.maximumResponseBytes)
+            return AppwriteResponse(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch let error as AppwriteClientError {
+            throw error
+        } catch let error as HTTPClientError
+            where error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout
+        {
+            throw .timeout(seconds: instance.timeoutSeconds)
+        } catch let error as NIOTooManyBytesError {
+            throw .invalidResponse("Appwrite's answer is larger than \(Self.maximumResponseBytes) bytes (\(error))")
+        } catch {
+            throw .unreachable(Self.describe(error))
+        }
+    }
+
+    /// Error texts from the networking stack name hosts and errno, never headers, so they are
+    /// safe to log and return.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .connectTimeout {
+            return "connect timeout"
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        return String(describing: error)
+    }
+}

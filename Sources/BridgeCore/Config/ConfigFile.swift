@@ -1,0 +1,118 @@
+import Yams
+
+/// bridge.yaml as written, before secrets are resolved. Each type refuses unknown keys and keeps
+/// the positions its later validation needs.
+struct ConfigFile: Decodable {
+    var listen: String?
+    var auth: AuthSection?
+    var instances: [InstanceEntry]
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen, auth, instances
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try container.decodeIfPresent(String.self, forKey: .listen)
+        auth = try container.decodeIfPresent(AuthSection.self, forKey: .auth)
+        guard container.contains(.instances) else {
+            throw fields.issue(nil, "missing required key 'instances' (a list of Appwrite instances)")
+        }
+        instances = try container.decode([InstanceEntry].self, forKey: .instances)
+    }
+}
+
+struct AuthSection: Decodable {
+    var tokens: [TokenEntry]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case tokens
+    }
+
+    init(from decoder: any Decoder) throws {
+        _ = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tokens = try container.decodeIfPresent([TokenEntry].self, forKey: .tokens) ?? []
+    }
+}
+
+struct TokenEntry: Decodable {
+    var name: String?
+    var source: SecretSource
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, token_file, token_env, token
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        source = try SecretSource.decode(
+            from: container,
+            fields: fields,
+            file: .token_file,
+            environment: .token_env,
+            inline: .token
+        )
+    }
+}
+
+struct InstanceEntry: Decodable {
+    var projectID: String
+    var name: String?
+    var url: String
+    var apiKey: SecretSource
+    var timeoutSeconds: Double?
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.project_id) else { throw fields.issue(nil, "missing required key 'project_id'") }
+        guard container.contains(.url) else { throw fields.issue(nil, "missing required key 'url'") }
+        projectID = try container.decode(String.self, forKey: .project_id)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        url = try container.decode(String.self, forKey: .url)
+        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeout_seconds)
+        apiKey = try SecretSource.decode(
+            from: container,
+            fields: fields,
+            file: .api_key_file,
+            environment: .api_key_env,
+            inline: .api_key
+        )
+    }
+}
+
+extension SecretSource {
+    /// Exactly one of the three keys must be present; naming the three keeps the error actionable.
+    static func decode<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        fields: YAMLFields,
+        file: Key,
+        environment: Key,
+        inline: Key
+    ) throws -> SecretSource {
+        let present = [file, environment, inline].filter { container.contains($0) }
+        let names = "\(file.stringValue), \(environment.stringValue) or \(inline.stringValue)"
+        guard present.count == 1, let key = present.first else {
+            if present.isEmpty { throw fields.issue(nil, "missing secret: set one of \(names)") }
+            throw fields.issue(present[1].stringValue, "set only one of \(names)")
+        }
+        let value = try container.decode(String.self, forKey: key)
+        guard !value.isEmpty else { throw fields.issue(key.stringValue, "must not be empty") }
+        switch key.stringValue {
+        case file.stringValue: return .file(value)
+        case environment.stringValue: return .environment(value)
+        default: return .inline(value)
+        }
+    }
+}

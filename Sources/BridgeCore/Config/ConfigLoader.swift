@@ -1,0 +1,254 @@
+import Foundation
+import Yams
+
+/// Reads bridge.yaml into a `BridgeConfig`, turning every problem into one located `ConfigError`.
+public struct ConfigLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(path: String) throws(ConfigError) -> BridgeConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, message: "cannot read the file: \(Self.reason(error))")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text, file: path, folder: folder)
+    }
+
+    /// `folder` anchors relative `*_file` paths: they are relative to the config file, not the
+    /// working directory, so the same file works from systemd and from a shell.
+    public func parse(_ text: String, file: String, folder: String) throws(ConfigError) -> BridgeConfig {
+        let document: ConfigFile
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(file: file, line: 1, column: 1, message: "the file is empty; it needs 'instances'")
+            }
+            do {
+                document = try YAMLDecoder().decode(ConfigFile.self, from: node)
+            } catch let error as DecodingError {
+                throw Self.locate(error, in: node).located(in: file)
+            }
+        } catch let error as ConfigError {
+            throw error
+        } catch let issue as ConfigIssue {
+            throw issue.located(in: file)
+        } catch let error as YamlError {
+            throw Self.locate(error, file: file)
+        } catch {
+            throw ConfigError(file: file, message: Self.reason(error))
+        }
+        do {
+            return try validate(document, folder: folder)
+        } catch let issue as ConfigIssue {
+            throw issue.located(in: file)
+        } catch {
+            throw ConfigError(file: file, message: Self.reason(error))
+        }
+    }
+
+    private func validate(_ document: ConfigFile, folder: String) throws -> BridgeConfig {
+        var warnings: [String] = []
+        let listen: ListenAddress
+        if let text = document.listen {
+            guard let parsed = ListenAddress(parsing: text) else {
+                throw document.fields.issue("listen", "'\(text)' is not host:port (e.g. 127.0.0.1:8787 or [::1]:8787)")
+            }
+            listen = parsed
+        } else {
+            listen = .defaultValue
+        }
+
+        var tokens: [AccessToken] = []
+        for (index, entry) in (document.auth?.tokens ?? []).enumerated() {
+            let name = entry.name ?? "token\(index + 1)"
+            if case .inline = entry.source {
+                warnings.append(
+                    "\(entry.fields.path): token '\(name)' is written inline in the config file; prefer token_file or token_env"
+                )
+            }
+            let secret = try resolve(entry.source, fields: entry.fields, keys: ("token_file", "token_env"), folder: folder)
+            tokens.append(AccessToken(name: name, secret: secret))
+        }
+        if tokens.isEmpty && !listen.isLoopback {
+            throw document.fields.issue(
+                "listen",
+                "listening on \(listen) reaches other machines, so auth.tokens must name at least one token (or listen on 127.0.0.1)"
+            )
+        }
+
+        guard !document.instances.isEmpty else {
+            throw document.fields.issue("instances", "needs at least one Appwrite instance")
+        }
+        var instances: [InstanceConfig] = []
+        var firstLineByProject: [String: Int] = [:]
+        for entry in document.instances {
+            let fields = entry.fields
+            guard AppwriteRules.isValidID(entry.projectID) else {
+                throw fields.issue("project_id", "'\(entry.projectID)' is not a valid Appwrite project ID (\(AppwriteRules.idRuleDescription))")
+            }
+            if let firstLine = firstLineByProject[entry.projectID] {
+                throw fields.issue("project_id", "project ID '\(entry.projectID)' is already used by the instance on line \(firstLine)")
+            }
+            firstLineByProject[entry.projectID] = fields.mark?.line ?? 0
+            let baseURL = try Self.validateBaseURL(entry.url, fields: fields)
+            if let timeout = entry.timeoutSeconds, !(timeout > 0 && timeout <= 900) {
+                throw fields.issue("timeout_seconds", "must be between 0 and 900 seconds")
+            }
+            if case .inline = entry.apiKey {
+                warnings.append(
+                    "\(fields.path): the API key of '\(entry.projectID)' is written inline in the config file; prefer api_key_file or api_key_env"
+                )
+            }
+            let key = try resolve(entry.apiKey, fields: fields, keys: ("api_key_file", "api_key_env"), folder: folder)
+            instances.append(
+                InstanceConfig(
+                    projectID: entry.projectID,
+                    name: entry.name,
+                    baseURL: baseURL,
+                    apiKey: key,
+                    timeoutSeconds: entry.timeoutSeconds ?? InstanceConfig.defaultTimeoutSeconds
+                )
+            )
+        }
+        return BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
+    }
+
+    private static func validateBaseURL(_ text: String, fields: YAMLFields) throws -> String {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let components = URLComponents(string: trimmed),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty
+        else {
+            throw fields.issue("url", "'\(text)' is not an http or https URL")
+        }
+        guard components.query == nil, components.fragment == nil, components.user == nil else {
+            throw fields.issue("url", "'\(text)' must not carry a query, fragment or user info")
+        }
+        guard components.path.hasSuffix("/v1") else {
+            throw fields.issue("url", "'\(text)' must end with the API version /v1 (e.g. https://cloud.appwrite.io/v1)")
+        }
+        return trimmed
+    }
+
+    private func resolve(
+        _ source: SecretSource,
+        fields: YAMLFields,
+        keys: (file: String, environment: String),
+        folder: String
+    ) throws -> Secret {
+        switch source {
+        case .inline(let value):
+            return Secret(value)
+        case .environment(let name):
+            guard let value = environment[name] else {
+                throw fields.issue(keys.environment, "environment variable \(name) is not set")
+            }
+            guard !value.isEmpty else { throw fields.issue(keys.environment, "environment variable \(name) is empty") }
+            return Secret(value)
+        case .file(let path):
+            let resolved = resolveSecretPath(path, folder: folder)
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: resolved))
+            } catch {
+                throw fields.issue(keys.file, "cannot read secret file \(resolved): \(Self.reason(error))")
+            }
+            guard var value = String(data: data, encoding: .utf8) else {
+                throw fields.issue(keys.file, "secret file \(resolved) is not UTF-8 text")
+            }
+            if value.hasSuffix("\r\n") {
+                value.removeLast(2)
+            } else if value.hasSuffix("\n") {
+                value.removeLast()
+            }
+            guard !value.isEmpty else { throw fields.issue(keys.file, "secret file \(resolved) is empty") }
+            guard !value.contains(where: \.isNewline) else {
+                throw fields.issue(keys.file, "secret file \(resolved) holds more than one line")
+            }
+            return Secret(value)
+        }
+    }
+
+    /// A bare name is a systemd credential when the unit passes any (`LoadCredential=`);
+    /// otherwise paths are relative to the config file's folder.
+    func resolveSecretPath(_ path: String, folder: String) -> String {
+        if !path.contains("/"), let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+            return credentials + "/" + path
+        }
+        if path.hasPrefix("/") { return path }
+        return folder.isEmpty ? path : folder + "/" + path
+    }
+
+    private static func locate(_ error: DecodingError, in root: Node) -> ConfigIssue {
+        let codingPath: [any CodingKey]
+        let message: String
+        switch error {
+        case .keyNotFound(let key, let context):
+            codingPath = context.codingPath
+            message = "missing required key '\(key.stringValue)'"
+        case .typeMismatch(let type, let context):
+            codingPath = context.codingPath
+            message = "expected \(describe(type)) here"
+        case .valueNotFound(let type, let context):
+            codingPath = context.codingPath
+            message = "expected \(describe(type)) here, found nothing"
+        case .dataCorrupted(let context):
+            codingPath = context.codingPath
+            message = context.debugDescription
+        @unknown default:
+            codingPath = []
+            message = String(describing: error)
+        }
+        var node: Node? = root
+        var mark = root.mark
+        for key in codingPath {
+            if let index = key.intValue, let sequence = node?.sequence, index < sequence.count {
+                node = sequence[index]
+            } else {
+                node = node?[key.stringValue]
+            }
+            if let found = node?.mark { mark = found }
+        }
+        return ConfigIssue(line: mark?.line, column: mark?.column, path: YAMLFields.describe(codingPath), message: message)
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Double.Type, is Int.Type: "a number"
+        case is Bool.Type: "true or false"
+        default:
+            String(describing: type).hasPrefix("Array") ? "a list" : "a mapping of keys to values"
+        }
+    }
+
+    private static func locate(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(detail)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(
+                file: file,
+                line: context.mark.line,
+                column: context.mark.column,
+                message: "duplicate key \(duplicates.joined(separator: ", ")) in one mapping"
+            )
+        default:
+            return ConfigError(file: file, message: "YAML error: \(error)")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? NSError {
+            return underlying.localizedDescription
+        }
+        return (error as NSError).localizedDescription
+    }
+}

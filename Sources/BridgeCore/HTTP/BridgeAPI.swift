@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The Home Assistant-shaped JSON API. Every handler reads one `ConfigSnapshot` up front.
+struct BridgeAPI<Context: RequestContext> {
+    let state: BridgeState
+    let executor: FunctionExecutor
+    let reloader: ConfigReloader
+
+    func register(on router: Router<Context>) {
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "alive"]) }
+        router.get("/readyz") { _, _ in readiness() }
+        let api = router.group("api").add(middleware: TokenMiddleware(state: state))
+        api.get("/") { _, _ in JSONResponse.make(["message": "API running."]) }
+        api.get("services") { _, _ in JSONResponse.make(ServiceCatalog.describe(state.current.config.instances)) }
+        api.get("instances") { _, _ in JSONResponse.make(instancesDocument()) }
+        api.post("services/:domain/:action") { request, context in
+            try await callAction(request: request, context: context)
+        }
+        api.post("reload") { _, _ in
+            let outcome = await reloader.reload(trigger: "api")
+            return JSONResponse.make(Self.describe(outcome), status: outcome.succeeded ? .ok : .unprocessableContent)
+        }
+    }
+
+    private func callAction(request: Request, context: Context) async throws -> Response {
+        let snapshot = state.current
+        let domain = try context.parameters.require("domain")
+        let action = try context.parameters.require("action")
+        guard domain == ActionName.domain else { throw BridgeError.unknownAction("\(domain).\(action)") }
+        guard let projectID = ActionName.executeFunctionProjectID(action) else {
+            throw BridgeError.unknownAction(action)
+        }
+        guard let instance = snapshot.config.instance(projectID: projectID) else {
+            throw BridgeError.unknownInstance(projectID)
+        }
+        let payload = try await RequestBody.json(request, limit: snapshot.config.maximumBodyBytes)
+        let execution = try await executor.execute(payload, on: instance)
+        guard Self.wantsResponse(request.uri.query) else {
+            return JSONResponse.make(bytes: Array("[]".utf8))
+        }
+        // Spliced, not re-encoded: the Execution reaches the caller byte for byte as Appwrite sent it.
+        var body = Array(#"{"changed_states":[],"service_response":"#.utf8)
+        body += execution.body
+        body.append(UInt8(ascii: "}"))
+        return JSONResponse.make(bytes: body)
+    }
+
+    /// Home Assistant's flag is `?return_response` with no value; `=true`/`=1` are accepted too.
+    static func wantsResponse(_ query: String?) -> Bool {
+        guard let query else { return false }
+        return query.split(separator: "&").contains { item in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first == "return_response" else { return false }
+            return parts.count == 1 || !["false", "0"].contains(parts[1].lowercased())
+        }
+    }
+
+    private func instancesDocument() -> JSONValue {
+        .array(
+            state.current.config.instances.map { instance in
+                let health = state.health(of: instance.projectID)
+                return .object(
+                    JSONObject([
+                        ("project_id", .string(instance.projectID)),
+                        ("name", .string(instance.name)),
+                        ("url", .string(instance.baseURL)),
+                        ("action", .string("\(ActionName.domain).\(instance.actionName)")),
+                        ("state", .string(health.state.rawValue)),
+                        ("reason", health.reason.map(JSONValue.string) ?? .null),
+                        ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+                    ])
+                )
+            }
+        )
+    }
+
+    private func readiness() -> Response {
+        let snapshot = state.current
+        let instances = instancesDocument()
+        let anyOK = snapshot.config.instances.contains { state.health(of: $0.projectID).state == .ok }
+        let body: JSONValue = .object(
+            JSONObject([
+                ("ready", .bool(anyOK)),
+                ("generation", .number(String(snapshot.generation))),
+                ("summary", .string(state.summary)),
+                ("instances", instances),
+            ])
+        )
+        return JSONResponse.make(body, status: anyOK ? .ok : .serviceUnavailable)
+    }
+
+    static func describe(_ outcome: ReloadOutcome) -> JSONValue {
+        var object = JSONObject([
+            ("reloaded", .bool(outcome.succeeded)),
+            ("generation", .number(String(outcome.generation))),
+        ])
+        if let error = outcome.error {
+            object["error"] = .object(
+                JSONObject([
+                    ("code", "invalid_config"),
+                    ("message", .string(error.description)),
+                    ("file", .string(error.file)),
+                    ("line", error.line.map { .number(String($0)) } ?? .null),
+                    ("column", error.column.map { .number(String($0)) } ?? .null),
+                ])
+            )
+        } else {
+            object["added"] = .array(outcome.added.map(JSONValue.string))
+            object["removed"] = .array(outcome.removed.map(JSONValue.string))
+            object["changed"] = .array(outcome.changed.map(JSONValue.string))
+            object["notes"] = .array(outcome.notes.map(JSONValue.string))
+        }
+        return .object(object)
+    }
+}

@@ -1,0 +1,137 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Error types Appwrite uses when the bridge's own key or project is wrong: the caller cannot fix
+/// those, the operator must, so they become 502 rather than Appwrite's 401/403/404.
+private let configurationErrorTypes: Set<String> = [
+    "user_unauthorized", "project_key_expired", "project_key_invalid", "general_unauthorized_scope",
+    "project_not_found", "project_id_missing", "general_access_forbidden", "project_unknown",
+]
+
+/// Call errors that automations may want to tell apart; they pass through under Appwrite's name.
+private let passThroughTypes: Set<String> = [
+    "function_not_found", "deployment_not_found", "build_not_ready", "execution_not_found",
+    "function_synchronous_timeout", "general_argument_invalid", "general_bad_request",
+]
+
+extension BridgeError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalidPayload, .invalidJSON: .badRequest
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .payloadTooLarge: .contentTooLarge
+        case .unauthorized: .unauthorized
+        case .unknownAction, .unknownInstance, .routeNotFound: .notFound
+        case .upstreamRejected(_, let response): Self.mapUpstream(response).status
+        case .upstreamFailed(_, .timeout): .gatewayTimeout
+        case .upstreamFailed: .badGateway
+        case .internalError: .internalServerError
+        }
+    }
+
+    /// The stable, machine-readable name callers branch on.
+    public var code: String {
+        switch self {
+        case .invalidPayload: "invalid_payload"
+        case .invalidJSON(.invalidUTF8): "invalid_utf8"
+        case .invalidJSON(.tooDeep): "json_too_deep"
+        case .invalidJSON: "invalid_json"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .payloadTooLarge: "payload_too_large"
+        case .unauthorized: "unauthorized"
+        case .unknownAction: "unknown_action"
+        case .unknownInstance: "unknown_instance"
+        case .routeNotFound: "not_found"
+        case .upstreamRejected(_, let response): Self.mapUpstream(response).code
+        case .upstreamFailed(_, .timeout): "appwrite_timeout"
+        case .upstreamFailed(_, .unreachable): "appwrite_unreachable"
+        case .upstreamFailed(_, .invalidResponse): "appwrite_bad_response"
+        case .internalError: "internal_error"
+        }
+    }
+
+    public var field: String? {
+        switch self {
+        case .invalidPayload(let error): error.field
+        default: nil
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidPayload(let error): error.message
+        case .invalidJSON(let error): error.message
+        case .unsupportedMediaType(let type):
+            "the body must be JSON (Content-Type: application/json), got '\(type)'"
+        case .payloadTooLarge(let limit): "the body is larger than \(limit) bytes"
+        case .unauthorized(let reason): reason
+        case .unknownAction(let name): "there is no action '\(name)' in the appwrite domain"
+        case .unknownInstance(let projectID): "no instance with project ID '\(projectID)' is configured"
+        case .routeNotFound(let method, let path): "no endpoint for \(method) \(path)"
+        case .upstreamRejected(let projectID, let response):
+            Self.mapUpstream(response).message(projectID: projectID)
+        case .upstreamFailed(let projectID, let error): "Appwrite instance '\(projectID)': \(error.reason)"
+        case .internalError(let detail): detail
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error = JSONObject([("code", .string(code))])
+        if let field { error["field"] = .string(field) }
+        error["message"] = .string(message)
+        if case .upstreamRejected(_, let response) = self {
+            let upstream = response.error
+            error["upstream"] = .object(
+                JSONObject([
+                    ("status", .number(String(response.status))),
+                    ("type", upstream.map { .string($0.type) } ?? .null),
+                    ("message", upstream.map { .string($0.explanation) } ?? .null),
+                ])
+            )
+        }
+        return JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
+    }
+
+    /// How an Appwrite refusal reaches the caller.
+    struct UpstreamMapping {
+        var status: HTTPResponse.Status
+        var code: String
+        var kind: Kind
+
+        enum Kind { case configuration, call, server }
+
+        func message(projectID: String) -> String {
+            switch kind {
+            case .configuration:
+                "Appwrite refused the bridge's credentials for instance '\(projectID)'; check its api key, scopes and project ID"
+            case .call: "Appwrite refused the call to instance '\(projectID)'"
+            case .server: "Appwrite instance '\(projectID)' failed to handle the call"
+            }
+        }
+    }
+
+    static func mapUpstream(_ response: AppwriteResponse) -> UpstreamMapping {
+        let error = response.error
+        let type = error?.type ?? ""
+        if configurationErrorTypes.contains(type) || response.status == 401 || response.status == 403 {
+            return UpstreamMapping(status: .badGateway, code: "instance_misconfigured", kind: .configuration)
+        }
+        switch response.status {
+        case 400..<500:
+            let code: String
+            if passThroughTypes.contains(type) {
+                code = type
+            } else if response.status == 429 {
+                code = "appwrite_rate_limited"
+            } else {
+                code = error?.typeCode ?? "appwrite_rejected_call"
+            }
+            return UpstreamMapping(status: .init(code: response.status), code: code, kind: .call)
+        case 500..<600:
+            return UpstreamMapping(status: .badGateway, code: "appwrite_error", kind: .server)
+        default:
+            return UpstreamMapping(status: .badGateway, code: "appwrite_bad_response", kind: .server)
+        }
+    }
+}

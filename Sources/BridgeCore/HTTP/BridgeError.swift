@@ -1,0 +1,16 @@
+/// Everything the HTTP API can refuse or fail with. `BridgeError+HTTP.swift` is the one place
+/// that turns these into status codes and JSON bodies.
+public enum BridgeError: Error, Sendable {
+    case invalidPayload(PayloadError)
+    case invalidJSON(JSONParseError)
+    case unsupportedMediaType(String)
+    case payloadTooLarge(limit: Int)
+    case unauthorized(String)
+    case unknownAction(String)
+    case unknownInstance(String)
+    case routeNotFound(method: String, path: String)
+    /// Appwrite answered, but not with success.
+    case upstreamRejected(projectID: String, response: AppwriteResponse)
+    case upstreamFailed(projectID: String, AppwriteClientError)
+    case internalError(String)
+}

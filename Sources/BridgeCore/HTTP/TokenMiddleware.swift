@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+
+/// Requires `Authorization: Bearer <token>` when bridge.yaml lists tokens. The token list is read
+/// from the live snapshot, so a reload that adds or revokes a token applies to the next request.
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let state: BridgeState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let tokens = state.current.config.tokens
+        guard !tokens.isEmpty else { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw BridgeError.unauthorized("send the bridge token as 'Authorization: Bearer <token>'")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw BridgeError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        // Every token is compared, even after a match, so timing does not tell which one matched.
+        var matched: AccessToken?
+        for token in tokens where token.secret.constantTimeEquals(parts[1]) {
+            matched = matched ?? token
+        }
+        guard matched != nil else { throw BridgeError.unauthorized("the bridge token is not valid") }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Proves an instance usable in two side-effect-free calls: `GET /health` (URL, project and key
+/// are right) and the scope probe (the key may create executions).
+public struct InstanceChecker: Sendable {
+    let client: AppwriteClient
+
+    public init(client: AppwriteClient) {
+        self.client = client
+    }
+
+    public func check(_ instance: InstanceConfig, now: @Sendable () -> Date = Date.init) async -> InstanceHealth {
+        do {
+            let health = try await client.health(of: instance)
+            if let problem = Self.healthProblem(health, instance: instance) {
+                return InstanceHealth(state: problem.state, reason: problem.reason, checkedAt: now(), appwriteType: health.error?.type)
+            }
+            let probe = try await client.probeExecutionScope(of: instance)
+            let outcome = Self.scopeOutcome(probe)
+            return InstanceHealth(state: outcome.state, reason: outcome.reason, checkedAt: now(), appwriteType: probe.error?.type)
+        } catch {
+            let state: InstanceState
+            switch error {
+            case .unreachable, .timeout: state = .unreachable
+            case .invalidResponse: state = .error
+            }
+            return InstanceHealth(state: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now())
+        }
+    }
+
+    static func healthProblem(_ response: AppwriteResponse, instance: InstanceConfig) -> (state: InstanceState, reason: String)? {
+        if response.status == 200 {
+            guard case .object(let object)? = response.json, object["status"] != nil else {
+                return (.error, "\(instance.baseURL)/health did not answer like Appwrite (HTTP 200 without a health status)")
+            }
+            return nil
+        }
+        guard let error = response.error else {
+            return (.error, "\(instance.baseURL)/health answered HTTP \(response.status), not an Appwrite error; is url the API endpoint ending in /v1?")
+        }
+        switch error.type {
+        case "user_unauthorized", "project_key_expired", "general_unauthorized_scope", "project_key_invalid":
+            return (.invalidKey, "Appwrite refused the API key: \(error.explanation)")
+        case "project_not_found":
+            return (.projectNotFound, "Appwrite has no project '\(instance.projectID)': \(error.explanation)")
+        default:
+            return (.error, "health check failed with HTTP \(response.status) \(error.type): \(error.explanation)")
+        }
+    }
+
+    static func scopeOutcome(_ response: AppwriteResponse) -> (state: InstanceState, reason: String?) {
+        guard let error = response.error else {
+            return (.error, "the scope probe answered HTTP \(response.status) without an Appwrite error")
+        }
+        switch (response.status, error.type) {
+        case (400, _) where error.type != "general_unauthorized_scope":
+            return (.ok, nil)
+        case (401, "general_unauthorized_scope"):
+            return (.missingScope, "the API key lacks the executions.write scope: \(error.explanation)")
+        case (401, _):
+            return (.invalidKey, "Appwrite refused the API key: \(error.explanation)")
+        default:
+            return (.error, "the scope probe failed with HTTP \(response.status) \(error.type): \(error.explanation)")
+        }
+    }
+}

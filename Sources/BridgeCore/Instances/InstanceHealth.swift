@@ -1,0 +1,36 @@
+import Foundation
+
+/// What the last check found out about one instance.
+public enum InstanceState: String, Sendable, Equatable, CaseIterable {
+    /// Not checked yet (the first check is under way).
+    case pending
+    case ok
+    case unreachable
+    case invalidKey = "invalid_key"
+    case projectNotFound = "project_not_found"
+    case missingScope = "missing_scope"
+    case error
+}
+
+public struct InstanceHealth: Sendable, Equatable {
+    public var state: InstanceState
+    /// Why the state is not `ok`, in words an operator can act on. Never holds the key.
+    public var reason: String?
+    public var checkedAt: Date?
+    /// The Appwrite error type behind the state, when Appwrite gave one.
+    public var appwriteType: String?
+
+    public init(state: InstanceState, reason: String? = nil, checkedAt: Date? = nil, appwriteType: String? = nil) {
+        self.state = state
+        self.reason = reason
+        self.checkedAt = checkedAt
+        self.appwriteType = appwriteType
+    }
+
+    public static let pending = InstanceHealth(state: .pending, reason: "first check under way")
+
+    /// Equal for logging purposes: a state change is worth a log line, a new timestamp is not.
+    func sameOutcome(as other: InstanceHealth) -> Bool {
+        state == other.state && reason == other.reason
+    }
+}

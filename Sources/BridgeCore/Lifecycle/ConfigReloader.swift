@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+
+/// What one reload did, for logs and `POST /api/reload`.
+public struct ReloadOutcome: Sendable {
+    public var generation: Int
+    public var error: ConfigError?
+    public var added: [String] = []
+    public var removed: [String] = []
+    public var changed: [String] = []
+    public var notes: [String] = []
+
+    public var succeeded: Bool { error == nil }
+}
+
+/// Re-reads bridge.yaml and swaps it in whole. An actor so two reloads (SIGHUP and the API) run
+/// one after the other rather than interleaving their checks.
+public actor ConfigReloader {
+    let configPath: String
+    let loader: ConfigLoader
+    let state: BridgeState
+    let checker: InstanceChecker
+    let logger: Logger
+
+    public init(configPath: String, loader: ConfigLoader, state: BridgeState, checker: InstanceChecker, logger: Logger) {
+        self.configPath = configPath
+        self.loader = loader
+        self.state = state
+        self.checker = checker
+        self.logger = logger
+    }
+
+    public func reload(trigger: String) async -> ReloadOutcome {
+        let old = state.current
+        logger.info("reloading configuration", metadata: ["trigger": "\(trigger)", "file": "\(configPath)"])
+        var config: BridgeConfig
+        do {
+            config = try loader.load(path: configPath)
+        } catch {
+            logger.error(
+                "reload failed, still serving generation \(old.generation): \(error.description)",
+                metadata: ["file": "\(error.file)", "line": "\(error.line ?? 0)", "column": "\(error.column ?? 0)"]
+            )
+            return ReloadOutcome(generation: old.generation, error: error)
+        }
+        var outcome = ReloadOutcome(generation: old.generation)
+        if config.listen != old.config.listen {
+            let note = "listen changed from \(old.config.listen) to \(config.listen); restart the bridge to move the listener (still serving on \(old.config.listen))"
+            logger.warning("\(note)")
+            outcome.notes.append(note)
+            config.listen = old.config.listen
+        }
+        for warning in config.warnings { logger.warning("\(warning)") }
+
+        let oldByID = Dictionary(uniqueKeysWithValues: old.config.instances.map { ($0.projectID, $0) })
+        let newIDs = Set(config.instances.map(\.projectID))
+        outcome.removed = old.config.instances.map(\.projectID).filter { !newIDs.contains($0) }
+        let toCheck = config.instances.filter { oldByID[$0.projectID] != $0 }
+        outcome.added = toCheck.filter { oldByID[$0.projectID] == nil }.map(\.projectID)
+        outcome.changed = toCheck.filter { oldByID[$0.projectID] != nil }.map(\.projectID)
+
+        let measured = await withTaskGroup(of: (String, InstanceHealth).self) { group in
+            for instance in toCheck {
+                group.addTask { [checker] in (instance.projectID, await checker.check(instance)) }
+            }
+            var results: [String: InstanceHealth] = [:]
+            for await (projectID, health) in group { results[projectID] = health }
+            return results
+        }
+        outcome.generation = state.install(config, measured: measured)
+        for instance in toCheck {
+            if let health = measured[instance.projectID] { InstanceMonitor.log(health, of: instance, logger: logger) }
+        }
+        logger.info(
+            "configuration generation \(outcome.generation) active",
+            metadata: [
+                "added": "\(outcome.added)", "removed": "\(outcome.removed)", "changed": "\(outcome.changed)",
+                "instances": "\(state.summary)",
+            ]
+        )
+        return outcome
+    }
+}

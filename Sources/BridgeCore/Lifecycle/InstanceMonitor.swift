@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Checks every instance at start, re-checks failing ones with exponential backoff and healthy
+/// ones every `recheckInterval`, and logs each change of state once.
+public struct InstanceMonitor: Service {
+    let state: BridgeState
+    let checker: InstanceChecker
+    let logger: Logger
+    let recheckInterval: Duration
+    let firstRetry: Duration
+
+    public init(
+        state: BridgeState,
+        checker: InstanceChecker,
+        logger: Logger,
+        recheckInterval: Duration = .seconds(300),
+        firstRetry: Duration = .seconds(5)
+    ) {
+        self.state = state
+        self.checker = checker
+        self.logger = logger
+        self.recheckInterval = recheckInterval
+        self.firstRetry = firstRetry
+    }
+
+    private struct Schedule {
+        var due: ContinuousClock.Instant
+        var failures: Int
+        var instance: InstanceConfig
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        var schedules: [String: Schedule] = [:]
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = clock.now
+            let instances = state.current.config.instances
+            var due: [InstanceConfig] = []
+            for instance in instances {
+                if let schedule = schedules[instance.projectID], schedule.instance == instance {
+                    if schedule.due <= now { due.append(instance) }
+                } else if state.health(of: instance.projectID).state == .pending {
+                    due.append(instance)
+                } else {
+                    // Checked by a reload just now: start its normal cycle from here.
+                    let health = state.health(of: instance.projectID)
+                    schedules[instance.projectID] = nextSchedule(
+                        for: instance,
+                        failures: health.state == .ok ? 0 : 1,
+                        health: health,
+                        from: now
+                    )
+                }
+            }
+            let live = Set(instances.map(\.projectID))
+            schedules = schedules.filter { live.contains($0.key) }
+
+            let results = await withTaskGroup(of: (InstanceConfig, InstanceHealth).self) { group in
+                for instance in due {
+                    group.addTask { [checker] in (instance, await checker.check(instance)) }
+                }
+                var results: [(InstanceConfig, InstanceHealth)] = []
+                for await result in group { results.append(result) }
+                return results
+            }
+            for (instance, health) in results {
+                guard let previous = state.record(health, for: instance) else { continue }
+                if !health.sameOutcome(as: previous) { Self.log(health, of: instance, logger: logger) }
+                let failures = health.state == .ok ? 0 : (schedules[instance.projectID]?.failures ?? 0) + 1
+                schedules[instance.projectID] = nextSchedule(for: instance, failures: failures, health: health, from: clock.now)
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    private func nextSchedule(for instance: InstanceConfig, failures: Int, health: InstanceHealth, from now: ContinuousClock.Instant) -> Schedule {
+        let delay: Duration
+        if health.state == .ok || failures == 0 {
+            delay = recheckInterval
+        } else {
+            let backoff = firstRetry * (1 << min(failures - 1, 10))
+            delay = min(backoff, recheckInterval)
+        }
+        return Schedule(due: now + delay, failures: failures, instance: instance)
+    }
+
+    static func log(_ health: InstanceHealth, of instance: InstanceConfig, logger: Logger) {
+        var metadata: Logger.Metadata = [
+            "project_id": "\(instance.projectID)", "instance": "\(instance.name)", "state": "\(health.state.rawValue)",
+        ]
+        if let reason = health.reason { metadata["reason"] = "\(reason)" }
+        if health.state == .ok {
+            logger.info("instance \(instance.projectID) is ok", metadata: metadata)
+        } else {
+            logger.warning(
+                "instance \(instance.projectID) is \(health.state.rawValue): \(health.reason ?? "no reason given")",
+                metadata: metadata
+            )
+        }
+    }
+}
