@@ -161,11 +161,9 @@ public struct ConfigLoader: Sendable {
             guard var value = String(data: data, encoding: .utf8) else {
                 throw fields.issue(keys.file, "secret file \(resolved) is not UTF-8 text")
             }
-            if value.hasSuffix("\r\n") {
-                value.removeLast(2)
-            } else if value.hasSuffix("\n") {
-                value.removeLast()
-            }
+            // Scalars, not Characters: "\r\n" is one Character in Swift.
+            if value.unicodeScalars.last == "\n" { value.unicodeScalars.removeLast() }
+            if value.unicodeScalars.last == "\r" { value.unicodeScalars.removeLast() }
             guard !value.isEmpty else { throw fields.issue(keys.file, "secret file \(resolved) is empty") }
             guard !value.contains(where: \.isNewline) else {
                 throw fields.issue(keys.file, "secret file \(resolved) holds more than one line")
@@ -223,7 +221,8 @@ public struct ConfigLoader: Sendable {
         case is Double.Type, is Int.Type: "a number"
         case is Bool.Type: "true or false"
         default:
-            String(describing: type).hasPrefix("Array") ? "a list" : "a mapping of keys to values"
+            String(describing: type).hasPrefix("Array") || String(describing: type).contains("Sequence")
+                ? "a list" : "a mapping of keys to values"
         }
     }
 

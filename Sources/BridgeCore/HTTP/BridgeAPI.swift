@@ -38,7 +38,7 @@ struct BridgeAPI<Context: RequestContext> {
         }
         let payload = try await RequestBody.json(request, limit: snapshot.config.maximumBodyBytes)
         let execution = try await executor.execute(payload, on: instance)
-        guard Self.wantsResponse(request.uri.query) else {
+        guard ReturnResponseFlag.isSet(in: request.uri.query) else {
             return JSONResponse.make(bytes: Array("[]".utf8))
         }
         // Spliced, not re-encoded: the Execution reaches the caller byte for byte as Appwrite sent it.
@@ -46,16 +46,6 @@ struct BridgeAPI<Context: RequestContext> {
         body += execution.body
         body.append(UInt8(ascii: "}"))
         return JSONResponse.make(bytes: body)
-    }
-
-    /// Home Assistant's flag is `?return_response` with no value; `=true`/`=1` are accepted too.
-    static func wantsResponse(_ query: String?) -> Bool {
-        guard let query else { return false }
-        return query.split(separator: "&").contains { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.first == "return_response" else { return false }
-            return parts.count == 1 || !["false", "0"].contains(parts[1].lowercased())
-        }
     }
 
     private func instancesDocument() -> JSONValue {

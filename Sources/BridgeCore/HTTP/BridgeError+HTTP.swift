@@ -30,6 +30,8 @@ extension BridgeError: HTTPResponseError {
         }
     }
 
+    public var statusCode: Int { Int(status.code) }
+
     /// The stable, machine-readable name callers branch on.
     public var code: String {
         switch self {

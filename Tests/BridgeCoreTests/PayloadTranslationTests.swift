@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+@Suite("execute_function payload → createExecution")
+struct PayloadTranslationTests {
+    /// A fixed clock: 2030-01-01T12:00:00Z.
+    let now = Date(timeIntervalSince1970: 1_893_499_200)
+
+    func translate(_ json: String) throws(PayloadError) -> CreateExecutionRequest {
+        try ExecuteFunctionPayload.translate(try! JSONParser.parse(json), now: now)
+    }
+
+    func failure(_ json: String) -> PayloadError? {
+        do {
+            _ = try translate(json)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func onlyFunctionIDGivesEveryDefault() throws {
+        let request = try translate(#"{"function_id": "send_report"}"#)
+        #expect(request.functionID == "send_report")
+        #expect(
+            request.jsonBody.serialized == #"{"body":"","async":false,"path":"/","method":"GET","headers":{}}"#
+        )
+    }
+
+    @Test func everyFieldIsTranslated() throws {
+        let request = try translate(
+            #"""
+            {"function_id": "lights", "function_body": "on", "function_method": "post", "function_path": "/rooms?x=1",
+             "function_headers": {"X-Source": "ha", "Accept": "text/plain"}, "function_async": true,
+             "function_scheduled_at": "2030-01-01T14:05:00+02:00"}
+            """#
+        )
+        #expect(request.functionID == "lights")
+        #expect(
+            request.jsonBody.serialized
+                == #"{"body":"on","async":true,"path":"/rooms?x=1","method":"POST","headers":{"X-Source":"ha","Accept":"text/plain"},"scheduledAt":"2030-01-01T14:05:00+02:00"}"#
+        )
+    }
+
+    @Test func jsonBodyIsSerialisedInOrder() throws {
+        let request = try translate(#"{"function_id": "f", "function_body": {"z": 1.50, "a": [true, null, "x\n"]}}"#)
+        #expect(request.body == #"{"z":1.50,"a":[true,null,"x\n"]}"#)
+        #expect(try translate(#"{"function_id": "f", "function_body": 42}"#).body == "42")
+        #expect(try translate(#"{"function_id": "f", "function_body": null}"#).body == "")
+    }
+
+    @Test(arguments: ["GET", "post", "Put", "PATCH", "delete", "OPTIONS", "head"])
+    func methodsInAnyCase(method: String) throws {
+        #expect(try translate(#"{"function_id": "f", "function_method": "\#(method)"}"#).method == method.uppercased())
+    }
+
+    @Test func scheduleImpliesAsync() throws {
+        let request = try translate(#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00Z"}"#)
+        #expect(request.isAsync)
+        #expect(request.scheduledAt == "2030-01-01T13:00:00Z")
+        let explicit = try translate(
+            #"{"function_id": "f", "function_async": true, "function_scheduled_at": "2030-01-01T13:00Z"}"#
+        )
+        #expect(explicit.isAsync)
+    }
+
+    @Test func asyncAcceptsQuotedBooleans() throws {
+        #expect(try translate(#"{"function_id": "f", "function_async": "true"}"#).isAsync)
+        #expect(try !translate(#"{"function_id": "f", "function_async": "false"}"#).isAsync)
+    }
+
+    @Test(arguments: [
+        (#"[]"#, nil as String?, "must be a JSON object"),
+        (#"{}"#, "function_id", "function_id is required"),
+        (#"{"function_id": 12}"#, "function_id", "must be a string"),
+        (#"{"function_id": "_bad"}"#, "function_id", "not a valid Appwrite function ID"),
+        (#"{"function_id": "a234567890123456789012345678901234567"}"#, "function_id", "not a valid Appwrite function ID"),
+        (#"{"function_id": "f", "entity_id": "x", "extra": 1}"#, "entity_id", "unknown fields 'entity_id', 'extra'"),
+        (#"{"function_id": "f", "function_method": "FETCH"}"#, "function_method", "is not one of"),
+        (#"{"function_id": "f", "function_method": 1}"#, "function_method", "must be a string"),
+        (#"{"function_id": "f", "function_path": ""}"#, "function_path", "1 to 2048"),
+        (#"{"function_id": "f", "function_path": ["/"]}"#, "function_path", "must be a string"),
+        (#"{"function_id": "f", "function_headers": "X: y"}"#, "function_headers", "must be an object"),
+        (#"{"function_id": "f", "function_headers": {"X-Count": 3}}"#, "function_headers.X-Count", "must be strings"),
+        (#"{"function_id": "f", "function_headers": {"X-Appwrite-Key": "k"}}"#, "function_headers", "reserved"),
+        (#"{"function_id": "f", "function_headers": {"Bad Header": "v"}}"#, "function_headers", "letters, digits and hyphens"),
+        (#"{"function_id": "f", "function_headers": {"-x": "v"}}"#, "function_headers", "start and end"),
+        (#"{"function_id": "f", "function_async": 1}"#, "function_async", "true or false"),
+        (#"{"function_id": "f", "function_scheduled_at": "tomorrow"}"#, "function_scheduled_at", "ISO 8601"),
+        (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00"}"#, "function_scheduled_at", "ISO 8601"),
+        (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:30Z"}"#, "function_scheduled_at", "seconds"),
+        (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00.500Z"}"#, "function_scheduled_at", "seconds"),
+        (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T12:01:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
+        (#"{"function_id": "f", "function_scheduled_at": "2029-12-31T12:00:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
+        (#"{"function_id": "f", "function_scheduled_at": 1893499200}"#, "function_scheduled_at", "ISO 8601 string"),
+        (#"{"function_id": "f", "function_async": false, "function_scheduled_at": "2030-01-01T13:00:00Z"}"#, "function_async", "always runs asynchronously"),
+    ])
+    func badPayloads(json: String, field: String?, message: String) throws {
+        let error = try #require(failure(json))
+        #expect(error.field == field)
+        #expect(error.message.contains(message), "\(error.message)")
+    }
+
+    @Test func headerLimits() throws {
+        let many = (0...100).map { #""H\#($0)": "v""# }.joined(separator: ",")
+        let tooMany = try #require(failure(#"{"function_id": "f", "function_headers": {\#(many)}}"#))
+        #expect(tooMany.message.contains("at most 100 headers"))
+        let big = String(repeating: "v", count: 16_381)
+        let tooBig = try #require(failure(#"{"function_id": "f", "function_headers": {"Big": "\#(big)"}}"#))
+        #expect(tooBig.message.contains("fewer than 16384"))
+        let fits = String(repeating: "v", count: 16_380)
+        #expect(try translate(#"{"function_id": "f", "function_headers": {"A": "\#(fits)"}}"#).headers.count == 1)
+    }
+
+    @Test func bodyLengthLimit() throws {
+        let limit = AppwriteRules.maximumBodyLength
+        let atLimit = String(repeating: "a", count: limit)
+        #expect(try translate(#"{"function_id": "f", "function_body": "\#(atLimit)"}"#).body.count == limit)
+        let error = try #require(failure(#"{"function_id": "f", "function_body": "\#(atLimit)a"}"#))
+        #expect(error.field == "function_body")
+    }
+
+    @Test func scheduleOffsets() {
+        #expect(ScheduleTime(parsing: "2030-01-01T12:05:00+02:00")?.date == Date(timeIntervalSince1970: 1_893_499_200 - 7200 + 300))
+        #expect(ScheduleTime(parsing: "2030-01-01T12:05:00-0130") != nil)
+        #expect(ScheduleTime(parsing: "2030-02-30T12:05:00Z") == nil)
+        #expect(ScheduleTime(parsing: "2030-01-01T24:00:00Z") == nil)
+        #expect(ScheduleTime(parsing: "2030-01-01T12:05:00.000Z")?.isWholeMinute == true)
+    }
+}
