@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import Foundation
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
@@ -14,18 +15,35 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log line format: text or json. Under systemd, lines carry a syslog priority and no timestamp.")
+    var logFormat: BridgeLogHandler.Format = .text
+
+    @Option(help: "Seconds SIGTERM waits for running requests before cancelling them.")
+    var shutdownGraceSeconds: Int = 30
+
+    @Option(help: "Seconds between re-checks of healthy instances.")
+    var recheckSeconds: Int = 300
+
     func run() async throws {
-        let logger = makeLogger(level: logLevel)
+        let environment = ProcessInfo.processInfo.environment
+        let logger = BridgeLogHandler.bootstrap(format: logFormat, level: logLevel, environment: environment)
         let bridgeConfig: BridgeConfig
         do {
-            bridgeConfig = try ConfigLoader().load(path: config)
+            bridgeConfig = try ConfigLoader(environment: environment).load(path: config)
         } catch {
             printError("appwrite-bridge: invalid configuration: \(error.description)")
             throw ExitCode(1)
         }
+        let options = BridgeApplication.Options(
+            configPath: config,
+            recheckInterval: .seconds(max(recheckSeconds, 1)),
+            shutdownGracePeriod: .seconds(max(shutdownGraceSeconds, 0)),
+            environment: environment
+        )
         do {
-            try await BridgeApplication.run(config: bridgeConfig, options: .init(configPath: config), logger: logger)
+            try await BridgeApplication.run(config: bridgeConfig, options: options, logger: logger)
         } catch {
+            logger.critical("appwrite-bridge stopped: \(error)")
             printError("appwrite-bridge: \(error)")
             throw ExitCode(1)
         }
@@ -33,3 +51,4 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension BridgeLogHandler.Format: ExpressibleByArgument {}

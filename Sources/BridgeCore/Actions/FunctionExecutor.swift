@@ -6,10 +6,12 @@ import Logging
 public struct FunctionExecutor: Sendable {
     let client: AppwriteClient
     let logger: Logger
+    let metrics: BridgeMetrics?
 
-    public init(client: AppwriteClient, logger: Logger) {
+    public init(client: AppwriteClient, logger: Logger, metrics: BridgeMetrics? = nil) {
         self.client = client
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Returns Appwrite's Execution exactly as Appwrite sent it.
@@ -30,11 +32,14 @@ public struct FunctionExecutor: Sendable {
         do {
             response = try await client.createExecution(request, on: instance)
         } catch {
+            let outcome = if case .timeout = error { "timeout" } else { "unreachable" }
+            metrics?.recordUpstream(projectID: instance.projectID, outcome: outcome, duration: ContinuousClock.now - started)
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
             logger.warning("execution not delivered", metadata: metadata)
             throw .upstreamFailed(projectID: instance.projectID, error)
         }
+        metrics?.recordUpstream(projectID: instance.projectID, outcome: String(response.status), duration: ContinuousClock.now - started)
         metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
         metadata["upstream_status"] = "\(response.status)"
         guard response.status == 201 || response.status == 202, case .object(let execution)? = response.json else {

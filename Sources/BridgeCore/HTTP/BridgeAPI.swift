@@ -8,16 +8,34 @@ struct BridgeAPI<Context: RequestContext> {
     let state: BridgeState
     let executor: FunctionExecutor
     let reloader: ConfigReloader
+    let metrics: BridgeMetrics
 
     func register(on router: Router<Context>) {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "alive"]) }
         router.get("/readyz") { _, _ in readiness() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+            )
+        }
         let api = router.group("api").add(middleware: TokenMiddleware(state: state))
         api.get("/") { _, _ in JSONResponse.make(["message": "API running."]) }
         api.get("services") { _, _ in JSONResponse.make(ServiceCatalog.describe(state.current.config.instances)) }
         api.get("instances") { _, _ in JSONResponse.make(instancesDocument()) }
         api.post("services/:domain/:action") { request, context in
-            try await callAction(request: request, context: context)
+            let action = context.parameters.get("action") ?? ""
+            // Only configured actions get their own label: a scanner must not grow the registry.
+            let label = state.current.config.instances.contains { $0.actionName == action } ? action : "unknown"
+            do {
+                let response = try await callAction(request: request, context: context)
+                metrics.recordRequest(action: label, status: Int(response.status.code))
+                return response
+            } catch let error as BridgeError {
+                metrics.recordRequest(action: label, status: error.statusCode)
+                throw error
+            }
         }
         api.post("reload") { _, _ in
             let outcome = await reloader.reload(trigger: "api")

@@ -4,12 +4,20 @@ import Foundation
 /// are right) and the scope probe (the key may create executions).
 public struct InstanceChecker: Sendable {
     let client: AppwriteClient
+    let metrics: BridgeMetrics?
 
-    public init(client: AppwriteClient) {
+    public init(client: AppwriteClient, metrics: BridgeMetrics? = nil) {
         self.client = client
+        self.metrics = metrics
     }
 
     public func check(_ instance: InstanceConfig, now: @Sendable () -> Date = Date.init) async -> InstanceHealth {
+        let health = await measure(instance, now: now)
+        metrics?.recordInstanceCheck(projectID: instance.projectID, state: health.state)
+        return health
+    }
+
+    private func measure(_ instance: InstanceConfig, now: @Sendable () -> Date) async -> InstanceHealth {
         do {
             let health = try await client.health(of: instance)
             if let problem = Self.healthProblem(health, instance: instance) {

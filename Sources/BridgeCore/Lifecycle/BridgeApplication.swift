@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,43 +14,57 @@ public enum BridgeApplication {
         public var recheckInterval: Duration
         public var firstRetry: Duration
         public var handleSIGHUP: Bool
+        /// How long SIGTERM waits for running requests before cancelling them.
+        public var shutdownGracePeriod: Duration
+        public var environment: [String: String]
 
         public init(
             configPath: String,
             recheckInterval: Duration = .seconds(300),
             firstRetry: Duration = .seconds(5),
-            handleSIGHUP: Bool = true
+            handleSIGHUP: Bool = true,
+            shutdownGracePeriod: Duration = .seconds(30),
+            environment: [String: String] = ProcessInfo.processInfo.environment
         ) {
             self.configPath = configPath
             self.recheckInterval = recheckInterval
             self.firstRetry = firstRetry
             self.handleSIGHUP = handleSIGHUP
+            self.shutdownGracePeriod = shutdownGracePeriod
+            self.environment = environment
         }
     }
 
+    /// The HTTP application with the bridge's background services, and the systemd service that
+    /// must be shut down first (so STOPPING=1 goes out before requests drain).
     public static func make(
         config: BridgeConfig,
         options: Options,
         loader: ConfigLoader = ConfigLoader(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) -> (application: some ApplicationProtocol, systemd: some Service) {
+        let notifier = SystemdNotifier(environment: options.environment)
         let httpClient = AppwriteClient.makeHTTPClient()
         let client = AppwriteClient(httpClient: httpClient)
         let state = BridgeState(config: config)
-        let checker = InstanceChecker(client: client)
+        let metrics = BridgeMetrics()
+        metrics.recordGeneration(state.current.generation)
+        let checker = InstanceChecker(client: client, metrics: metrics)
         let reloader = ConfigReloader(
             configPath: options.configPath,
             loader: loader,
             state: state,
             checker: checker,
-            logger: logger
+            logger: logger,
+            notifier: notifier,
+            metrics: metrics
         )
-        let executor = FunctionExecutor(client: client, logger: logger)
+        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
 
         let router = Router()
         router.add(middleware: ErrorMiddleware(maximumBodyBytes: config.maximumBodyBytes))
-        BridgeAPI(state: state, executor: executor, reloader: reloader).register(on: router)
+        BridgeAPI(state: state, executor: executor, reloader: reloader, metrics: metrics).register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
@@ -58,13 +73,14 @@ public enum BridgeApplication {
                 checker: checker,
                 logger: logger,
                 recheckInterval: options.recheckInterval,
-                firstRetry: options.firstRetry
+                firstRetry: options.firstRetry,
+                notifier: notifier
             )
         ]
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 
-        return Application(
+        let application = Application(
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.host, port: config.listen.port),
@@ -74,17 +90,37 @@ public enum BridgeApplication {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.listen.port
                 logger.info("appwrite-bridge listening on http://\(config.listen.host):\(port)/api/")
+                notifier.ready(status: "listening on \(config.listen.host):\(port); \(state.summary)")
                 await onServerRunning(port)
             },
             logger: logger
         )
+        let systemd = SystemdService(
+            notifier: notifier,
+            watchdogInterval: SystemdNotifier.watchdogInterval(environment: options.environment)
+        )
+        return (application, systemd)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops accepting, lets running requests finish within
+    /// the grace period, and returns.
+    public static func run(config: BridgeConfig, options: Options, logger: Logger) async throws {
+        let (application, systemd) = make(config: config, options: options, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: application), .init(service: systemd)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ).withGracePeriod(options.shutdownGracePeriod)
+        )
+        try await group.run()
     }
 }
 
-extension BridgeApplication {
-    /// Runs until SIGTERM or SIGINT, then drains running requests and stops.
-    public static func run(config: BridgeConfig, options: Options, logger: Logger) async throws {
-        let app = make(config: config, options: options, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+extension ServiceGroupConfiguration {
+    fileprivate func withGracePeriod(_ period: Duration) -> Self {
+        var configuration = self
+        configuration.maximumGracefulShutdownDuration = period
+        return configuration
     }
 }

@@ -21,16 +21,36 @@ public actor ConfigReloader {
     let state: BridgeState
     let checker: InstanceChecker
     let logger: Logger
+    let notifier: SystemdNotifier
+    let metrics: BridgeMetrics?
 
-    public init(configPath: String, loader: ConfigLoader, state: BridgeState, checker: InstanceChecker, logger: Logger) {
+    public init(
+        configPath: String,
+        loader: ConfigLoader,
+        state: BridgeState,
+        checker: InstanceChecker,
+        logger: Logger,
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+        metrics: BridgeMetrics? = nil
+    ) {
+        self.metrics = metrics
         self.configPath = configPath
         self.loader = loader
         self.state = state
         self.checker = checker
         self.logger = logger
+        self.notifier = notifier
     }
 
     public func reload(trigger: String) async -> ReloadOutcome {
+        notifier.reloading()
+        let outcome = await loadAndSwap(trigger: trigger)
+        metrics?.recordReload(succeeded: outcome.succeeded, generation: outcome.generation)
+        notifier.ready(status: state.summary)
+        return outcome
+    }
+
+    private func loadAndSwap(trigger: String) async -> ReloadOutcome {
         let old = state.current
         logger.info("reloading configuration", metadata: ["trigger": "\(trigger)", "file": "\(configPath)"])
         var config: BridgeConfig

@@ -10,19 +10,22 @@ public struct InstanceMonitor: Service {
     let logger: Logger
     let recheckInterval: Duration
     let firstRetry: Duration
+    let notifier: SystemdNotifier
 
     public init(
         state: BridgeState,
         checker: InstanceChecker,
         logger: Logger,
         recheckInterval: Duration = .seconds(300),
-        firstRetry: Duration = .seconds(5)
+        firstRetry: Duration = .seconds(5),
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:])
     ) {
         self.state = state
         self.checker = checker
         self.logger = logger
         self.recheckInterval = recheckInterval
         self.firstRetry = firstRetry
+        self.notifier = notifier
     }
 
     private struct Schedule {
@@ -65,12 +68,17 @@ public struct InstanceMonitor: Service {
                 for await result in group { results.append(result) }
                 return results
             }
+            var changed = false
             for (instance, health) in results {
                 guard let previous = state.record(health, for: instance) else { continue }
-                if !health.sameOutcome(as: previous) { Self.log(health, of: instance, logger: logger) }
+                if !health.sameOutcome(as: previous) {
+                    changed = true
+                    Self.log(health, of: instance, logger: logger)
+                }
                 let failures = health.state == .ok ? 0 : (schedules[instance.projectID]?.failures ?? 0) + 1
                 schedules[instance.projectID] = nextSchedule(for: instance, failures: failures, health: health, from: clock.now)
             }
+            if changed { notifier.status(state.summary) }
             try? await Task.sleep(for: .milliseconds(250))
         }
     }

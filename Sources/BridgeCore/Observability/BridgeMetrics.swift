@@ -1,0 +1,70 @@
+import CoreMetrics
+import Prometheus
+
+/// The bridge's metrics, recorded through swift-metrics into a Prometheus registry owned by this
+/// application (not the process-global one), so two bridges in one test process never mix counts.
+public struct BridgeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            .seconds(30),
+        ]
+        self.factory = factory
+    }
+
+    /// One API call to an action, by the HTTP status it got.
+    func recordRequest(action: String, status: Int) {
+        Counter(
+            label: "appwrite_bridge_requests_total",
+            dimensions: [("action", action), ("status", String(status))],
+            factory: factory
+        ).increment()
+    }
+
+    /// Time Appwrite took to answer a createExecution, by instance and outcome.
+    func recordUpstream(projectID: String, outcome: String, duration: Duration) {
+        Timer(
+            label: "appwrite_bridge_upstream_duration_seconds",
+            dimensions: [("instance", projectID), ("outcome", outcome)],
+            factory: factory
+        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// One gauge per instance and state: 1 for the current state, 0 for the others.
+    func recordState(projectID: String, state current: InstanceState) {
+        for state in InstanceState.allCases {
+            Gauge(
+                label: "appwrite_bridge_instance_state",
+                dimensions: [("instance", projectID), ("state", state.rawValue)],
+                factory: factory
+            ).record(state == current ? 1 : 0)
+        }
+    }
+
+    func recordReload(succeeded: Bool, generation: Int) {
+        Counter(label: "appwrite_bridge_reloads_total", dimensions: [("result", succeeded ? "ok" : "failed")], factory: factory)
+            .increment()
+        recordGeneration(generation)
+    }
+
+    func recordGeneration(_ generation: Int) {
+        Gauge(label: "appwrite_bridge_config_generation", factory: factory).record(generation)
+    }
+
+    func recordInstanceCheck(projectID: String, state: InstanceState) {
+        Counter(
+            label: "appwrite_bridge_instance_checks_total",
+            dimensions: [("instance", projectID), ("state", state.rawValue)],
+            factory: factory
+        ).increment()
+        recordState(projectID: projectID, state: state)
+    }
+
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}
