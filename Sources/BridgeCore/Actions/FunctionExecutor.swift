@@ -14,14 +14,10 @@ public struct FunctionExecutor: Sendable {
         self.metrics = metrics
     }
 
-    /// Returns Appwrite's Execution exactly as Appwrite sent it.
-    public func execute(_ payload: JSONValue, on instance: InstanceConfig) async throws(BridgeError) -> AppwriteResponse {
-        let request: CreateExecutionRequest
-        do {
-            request = try ExecuteFunctionPayload.translate(payload)
-        } catch {
-            throw .invalidPayload(error)
-        }
+    /// Sends a validated request; returns Appwrite's Execution exactly as Appwrite sent it.
+    public func execute(_ request: CreateExecutionRequest, on instance: InstanceConfig) async throws(BridgeError)
+        -> AppwriteResponse
+    {
         let started = ContinuousClock.now
         var metadata: Logger.Metadata = [
             "project_id": "\(instance.projectID)", "function_id": "\(request.functionID)", "method": "\(request.method)",

@@ -5,11 +5,12 @@ import Yams
 struct ConfigFile: Decodable {
     var listen: String?
     var auth: AuthSection?
+    var limits: LimitsSection?
     var instances: [InstanceEntry]
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, auth, instances
+        case listen, auth, limits, instances
     }
 
     init(from decoder: any Decoder) throws {
@@ -17,6 +18,7 @@ struct ConfigFile: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         listen = try container.decodeIfPresent(String.self, forKey: .listen)
         auth = try container.decodeIfPresent(AuthSection.self, forKey: .auth)
+        limits = try container.decodeIfPresent(LimitsSection.self, forKey: .limits)
         guard container.contains(.instances) else {
             throw fields.issue(nil, "missing required key 'instances' (a list of Appwrite instances)")
         }
@@ -38,19 +40,44 @@ struct AuthSection: Decodable {
     }
 }
 
-struct TokenEntry: Decodable {
-    var name: String?
-    var source: SecretSource
+struct LimitsSection: Decodable {
+    var maxBodyBytes: Int?
+    var maxHeaderCount: Int?
+    var maxHeaderBytes: Int?
+    var idleTimeoutSeconds: Double?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, token_file, token_env, token
+        case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxBodyBytes = try container.decodeIfPresent(Int.self, forKey: .max_body_bytes)
+        maxHeaderCount = try container.decodeIfPresent(Int.self, forKey: .max_header_count)
+        maxHeaderBytes = try container.decodeIfPresent(Int.self, forKey: .max_header_bytes)
+        idleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .idle_timeout_seconds)
+    }
+}
+
+struct TokenEntry: Decodable {
+    var name: String?
+    var source: SecretSource
+    var instances: [String]?
+    var functions: [String]?
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, token_file, token_env, token, instances, functions
     }
 
     init(from decoder: any Decoder) throws {
         fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
+        instances = try container.decodeIfPresent([String].self, forKey: .instances)
+        functions = try container.decodeIfPresent([String].self, forKey: .functions)
         source = try SecretSource.decode(
             from: container,
             fields: fields,
@@ -67,10 +94,11 @@ struct InstanceEntry: Decodable {
     var url: String
     var apiKey: SecretSource
     var timeoutSeconds: Double?
+    var functions: [String]?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds
+        case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions
     }
 
     init(from decoder: any Decoder) throws {
@@ -82,6 +110,7 @@ struct InstanceEntry: Decodable {
         name = try container.decodeIfPresent(String.self, forKey: .name)
         url = try container.decode(String.self, forKey: .url)
         timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeout_seconds)
+        functions = try container.decodeIfPresent([String].self, forKey: .functions)
         apiKey = try SecretSource.decode(
             from: container,
             fields: fields,

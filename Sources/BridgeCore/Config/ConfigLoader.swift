@@ -63,6 +63,8 @@ public struct ConfigLoader: Sendable {
             listen = .defaultValue
         }
 
+        let limits = try Self.validateLimits(document.limits)
+        let projectIDs = Set(document.instances.map(\.projectID))
         var tokens: [AccessToken] = []
         for (index, entry) in (document.auth?.tokens ?? []).enumerated() {
             let name = entry.name ?? "token\(index + 1)"
@@ -71,8 +73,19 @@ public struct ConfigLoader: Sendable {
                     "\(entry.fields.path): token '\(name)' is written inline in the config file; prefer token_file or token_env"
                 )
             }
+            for projectID in entry.instances ?? [] where projectID != "*" && !projectIDs.contains(projectID) {
+                throw entry.fields.issue("instances", "token '\(name)' names project '\(projectID)', which no instance has")
+            }
+            for functionID in entry.functions ?? [] where functionID != "*" && !AppwriteRules.isValidID(functionID) {
+                throw entry.fields.issue("functions", "'\(functionID)' is not a valid Appwrite function ID")
+            }
             let secret = try resolve(entry.source, fields: entry.fields, keys: ("token_file", "token_env"), folder: folder)
-            tokens.append(AccessToken(name: name, secret: secret))
+            if let clash = tokens.first(where: { $0.secret == secret }) {
+                throw entry.fields.issue(nil, "token '\(name)' has the same secret as token '\(clash.name)'")
+            }
+            tokens.append(
+                AccessToken(name: name, secret: secret, instances: Scope(entry.instances), functions: Scope(entry.functions))
+            )
         }
         if tokens.isEmpty && !listen.isLoopback {
             throw document.fields.issue(
@@ -104,6 +117,9 @@ public struct ConfigLoader: Sendable {
                     "\(fields.path): the API key of '\(entry.projectID)' is written inline in the config file; prefer api_key_file or api_key_env"
                 )
             }
+            for functionID in entry.functions ?? [] where functionID != "*" && !AppwriteRules.isValidID(functionID) {
+                throw fields.issue("functions", "'\(functionID)' is not a valid Appwrite function ID (\(AppwriteRules.idRuleDescription))")
+            }
             let key = try resolve(entry.apiKey, fields: fields, keys: ("api_key_file", "api_key_env"), folder: folder)
             instances.append(
                 InstanceConfig(
@@ -111,11 +127,35 @@ public struct ConfigLoader: Sendable {
                     name: entry.name,
                     baseURL: baseURL,
                     apiKey: key,
-                    timeoutSeconds: entry.timeoutSeconds ?? InstanceConfig.defaultTimeoutSeconds
+                    timeoutSeconds: entry.timeoutSeconds ?? InstanceConfig.defaultTimeoutSeconds,
+                    functions: Scope(entry.functions)
                 )
             )
         }
-        return BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
+        var config = BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
+        config.limits = limits
+        return config
+    }
+
+    private static func validateLimits(_ section: LimitsSection?) throws -> RequestLimits {
+        var limits = RequestLimits()
+        guard let section else { return limits }
+        func check<T: Comparable>(_ value: T?, _ key: String, _ range: ClosedRange<T>) throws -> T? {
+            guard let value else { return nil }
+            guard range.contains(value) else {
+                throw section.fields.issue(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return value
+        }
+        if let value = try check(section.maxBodyBytes, "max_body_bytes", 1_024...(64 << 20)) { limits.maximumBodyBytes = value }
+        if let value = try check(section.maxHeaderCount, "max_header_count", 8...1_000) { limits.maximumHeaderCount = value }
+        if let value = try check(section.maxHeaderBytes, "max_header_bytes", 1_024...(1 << 20)) {
+            limits.maximumHeaderBytes = value
+        }
+        if let value = try check(section.idleTimeoutSeconds, "idle_timeout_seconds", 1...3_600) {
+            limits.idleTimeoutSeconds = value
+        }
+        return limits
     }
 
     private static func validateBaseURL(_ text: String, fields: YAMLFields) throws -> String {

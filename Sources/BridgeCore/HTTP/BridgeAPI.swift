@@ -4,13 +4,13 @@ import Hummingbird
 import NIOCore
 
 /// The Home Assistant-shaped JSON API. Every handler reads one `ConfigSnapshot` up front.
-struct BridgeAPI<Context: RequestContext> {
+struct BridgeAPI {
     let state: BridgeState
     let executor: FunctionExecutor
     let reloader: ConfigReloader
     let metrics: BridgeMetrics
 
-    func register(on router: Router<Context>) {
+    func register(on router: Router<BridgeRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "alive"]) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in
@@ -22,8 +22,11 @@ struct BridgeAPI<Context: RequestContext> {
         }
         let api = router.group("api").add(middleware: TokenMiddleware(state: state))
         api.get("/") { _, _ in JSONResponse.make(["message": "API running."]) }
-        api.get("services") { _, _ in JSONResponse.make(ServiceCatalog.describe(state.current.config.instances)) }
-        api.get("instances") { _, _ in JSONResponse.make(instancesDocument()) }
+        api.get("services") { _, context in
+            let visible = state.current.config.instances.filter { context.mayCall(instance: $0.projectID) }
+            return JSONResponse.make(ServiceCatalog.describe(visible))
+        }
+        api.get("instances") { _, context in JSONResponse.make(instancesDocument { context.mayCall(instance: $0) }) }
         api.post("services/:domain/:action") { request, context in
             let action = context.parameters.get("action") ?? ""
             // Only configured actions get their own label: a scanner must not grow the registry.
@@ -43,7 +46,7 @@ struct BridgeAPI<Context: RequestContext> {
         }
     }
 
-    private func callAction(request: Request, context: Context) async throws -> Response {
+    private func callAction(request: Request, context: BridgeRequestContext) async throws -> Response {
         let snapshot = state.current
         let domain = try context.parameters.require("domain")
         let action = try context.parameters.require("action")
@@ -54,21 +57,39 @@ struct BridgeAPI<Context: RequestContext> {
         guard let instance = snapshot.config.instance(projectID: projectID) else {
             throw BridgeError.unknownInstance(projectID)
         }
-        let payload = try await RequestBody.json(request, limit: snapshot.config.maximumBodyBytes)
-        let execution = try await executor.execute(payload, on: instance)
+        if let token = context.token, !token.instances.allows(projectID) {
+            throw BridgeError.forbidden(tokenName: token.name, projectID: projectID)
+        }
+        let payload = try await RequestBody.json(request, limit: snapshot.config.limits.maximumBodyBytes)
+        let execution: CreateExecutionRequest
+        do {
+            execution = try ExecuteFunctionPayload.translate(payload)
+        } catch {
+            throw BridgeError.invalidPayload(error)
+        }
+        if let token = context.token, !token.functions.allows(execution.functionID) {
+            throw BridgeError.functionNotAllowed(functionID: execution.functionID, by: "token '\(token.name)'")
+        }
+        if !instance.functions.allows(execution.functionID) {
+            throw BridgeError.functionNotAllowed(
+                functionID: execution.functionID,
+                by: "the functions list of instance '\(projectID)'"
+            )
+        }
+        let result = try await executor.execute(execution, on: instance)
         guard ReturnResponseFlag.isSet(in: request.uri.query) else {
             return JSONResponse.make(bytes: Array("[]".utf8))
         }
         // Spliced, not re-encoded: the Execution reaches the caller byte for byte as Appwrite sent it.
         var body = Array(#"{"changed_states":[],"service_response":"#.utf8)
-        body += execution.body
+        body += result.body
         body.append(UInt8(ascii: "}"))
         return JSONResponse.make(bytes: body)
     }
 
-    private func instancesDocument() -> JSONValue {
+    private func instancesDocument(visible: (String) -> Bool = { _ in true }) -> JSONValue {
         .array(
-            state.current.config.instances.map { instance in
+            state.current.config.instances.filter { visible($0.projectID) }.map { instance in
                 let health = state.health(of: instance.projectID)
                 return .object(
                     JSONObject([

@@ -22,6 +22,7 @@ extension BridgeError: HTTPResponseError {
         case .unsupportedMediaType: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
         case .unauthorized: .unauthorized
+        case .forbidden, .functionNotAllowed: .forbidden
         case .unknownAction, .unknownInstance, .routeNotFound: .notFound
         case .upstreamRejected(_, let response): Self.mapUpstream(response).status
         case .upstreamFailed(_, .timeout): .gatewayTimeout
@@ -42,6 +43,8 @@ extension BridgeError: HTTPResponseError {
         case .unsupportedMediaType: "unsupported_media_type"
         case .payloadTooLarge: "payload_too_large"
         case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .functionNotAllowed: "function_not_allowed"
         case .unknownAction: "unknown_action"
         case .unknownInstance: "unknown_instance"
         case .routeNotFound: "not_found"
@@ -56,6 +59,7 @@ extension BridgeError: HTTPResponseError {
     public var field: String? {
         switch self {
         case .invalidPayload(let error): error.field
+        case .functionNotAllowed: "function_id"
         default: nil
         }
     }
@@ -68,6 +72,8 @@ extension BridgeError: HTTPResponseError {
             "the body must be JSON (Content-Type: application/json), got '\(type)'"
         case .payloadTooLarge(let limit): "the body is larger than \(limit) bytes"
         case .unauthorized(let reason): reason
+        case .forbidden(let tokenName, let projectID): "token '\(tokenName)' may not call instance '\(projectID)'"
+        case .functionNotAllowed(let functionID, let by): "function '\(functionID)' is not allowed by \(by)"
         case .unknownAction(let name): "there is no action '\(name)' in the appwrite domain"
         case .unknownInstance(let projectID): "no instance with project ID '\(projectID)' is configured"
         case .routeNotFound(let method, let path): "no endpoint for \(method) \(path)"

@@ -6,6 +6,10 @@ public enum BridgeError: Error, Sendable {
     case unsupportedMediaType(String)
     case payloadTooLarge(limit: Int)
     case unauthorized(String)
+    /// The token is valid but its scope does not cover this instance.
+    case forbidden(tokenName: String, projectID: String)
+    /// The function is outside the token's or the instance's `functions:` list.
+    case functionNotAllowed(functionID: String, by: String)
     case unknownAction(String)
     case unknownInstance(String)
     case routeNotFound(method: String, path: String)

@@ -5,7 +5,7 @@ import Hummingbird
 /// Gives every failure, including Hummingbird's own (unknown route, body too large), the bridge's
 /// JSON envelope, so a client never has to parse an empty or plain-text error.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    let maximumBodyBytes: Int
+    let state: BridgeState
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -30,7 +30,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound, .methodNotAllowed:
             .routeNotFound(method: request.method.rawValue, path: request.uri.path)
         case .contentTooLarge:
-            .payloadTooLarge(limit: maximumBodyBytes)
+            .payloadTooLarge(limit: state.current.config.limits.maximumBodyBytes)
         default:
             .internalError(error.body ?? "HTTP \(error.status.code)")
         }

@@ -3,10 +3,14 @@ import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` when bridge.yaml lists tokens. The token list is read
 /// from the live snapshot, so a reload that adds or revokes a token applies to the next request.
-struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+struct TokenMiddleware: RouterMiddleware {
     let state: BridgeState
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: BridgeRequestContext,
+        next: (Request, BridgeRequestContext) async throws -> Response
+    ) async throws
         -> Response
     {
         let tokens = state.current.config.tokens
@@ -23,7 +27,9 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         for token in tokens where token.secret.constantTimeEquals(parts[1]) {
             matched = matched ?? token
         }
-        guard matched != nil else { throw BridgeError.unauthorized("the bridge token is not valid") }
+        guard let matched else { throw BridgeError.unauthorized("the bridge token is not valid") }
+        var context = context
+        context.token = matched
         return try await next(request, context)
     }
 }

@@ -62,8 +62,8 @@ public enum BridgeApplication {
         )
         let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
 
-        let router = Router()
-        router.add(middleware: ErrorMiddleware(maximumBodyBytes: config.maximumBodyBytes))
+        let router = Router(context: BridgeRequestContext.self)
+        router.add(middleware: ErrorMiddleware(state: state))
         BridgeAPI(state: state, executor: executor, reloader: reloader, metrics: metrics).register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }
@@ -82,6 +82,16 @@ public enum BridgeApplication {
 
         let application = Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .milliseconds(Int64(config.limits.idleTimeoutSeconds * 1000)),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: config.limits.maximumHeaderBytes,
+                        maxHeaderListSize: config.limits.maximumHeaderBytes,
+                        maxHeaderFieldCount: config.limits.maximumHeaderCount
+                    )
+                )
+            ),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.host, port: config.listen.port),
                 serverName: "appwrite-bridge"

@@ -1,0 +1,86 @@
+/// Appwrite's error answers, with the types and messages of server 1.9.6.
+struct AppwriteError: Error, Sendable {
+    var status: Int
+    var type: String
+    var message: String
+
+    static let projectMissing = AppwriteError(
+        status: 403,
+        type: "project_id_missing",
+        message: "The request does not include a project ID. Set the X-Appwrite-Project header to your project ID."
+    )
+    static let projectNotFound = AppwriteError(
+        status: 404,
+        type: "project_not_found",
+        message: "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used."
+    )
+    static let userUnauthorized = AppwriteError(
+        status: 401,
+        type: "user_unauthorized",
+        message: "The current user is not authorized to perform the requested action."
+    )
+    static let keyExpired = AppwriteError(
+        status: 401,
+        type: "project_key_expired",
+        message: "The project key has expired. Please generate a new key using the Appwrite console."
+    )
+    static let functionNotFound = AppwriteError(
+        status: 404,
+        type: "function_not_found",
+        message: "Function with the requested ID could not be found."
+    )
+    static let deploymentNotFound = AppwriteError(
+        status: 404,
+        type: "deployment_not_found",
+        message: "Deployment with the requested ID could not be found."
+    )
+    static let buildNotReady = AppwriteError(
+        status: 400,
+        type: "build_not_ready",
+        message: "Build with the requested ID is building and not ready for execution."
+    )
+    static let executionNotFound = AppwriteError(
+        status: 404,
+        type: "execution_not_found",
+        message: "Execution with the requested ID could not be found."
+    )
+    static let syncTimeout = AppwriteError(
+        status: 408,
+        type: "function_synchronous_timeout",
+        message: "Synchronous function execution timed out. Use asynchronous execution instead, or ensure the execution duration doesn't exceed 30 seconds."
+    )
+    static let routeNotFound = AppwriteError(
+        status: 404,
+        type: "general_route_not_found",
+        message: "The requested route was not found. Please refer to the API docs and try again."
+    )
+    static let scheduleNotAsync = AppwriteError(
+        status: 400,
+        type: "general_bad_request",
+        message: "Scheduled executions must run asynchronously. Set scheduledAt to a future date, or set async to true."
+    )
+    static let scheduleInvalid = AppwriteError(
+        status: 400,
+        type: "general_bad_request",
+        message: "Execution schedule must be a valid date, and at least 1 minute from now"
+    )
+    /// Appwrite reports header violations with the explanation in `type` and an empty message.
+    static let invalidHeaders = AppwriteError(
+        status: 400,
+        type: "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
+        message: ""
+    )
+
+    static func argumentInvalid(_ param: String, _ rule: String) -> AppwriteError {
+        AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid `\(param)` param: \(rule)")
+    }
+
+    static func missingScopes(_ scopes: [String], actor: String) -> AppwriteError {
+        let list = scopes.map { "\"\($0)\"" }.joined(separator: ",")
+        return AppwriteError(
+            status: 401,
+            type: "general_unauthorized_scope",
+            message: "\(actor) missing scopes ([\(list)])"
+        )
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Yams
+
+/// What the simulated Appwrite server knows: projects, their API keys with scopes, and functions
+/// with a scripted behaviour. Loaded from YAML (or JSON) with snake_case keys.
+public struct SimulatorConfig: Codable, Sendable {
+    public var version: String
+    /// Synchronous executions running longer than this answer 408, as Appwrite's 30 s limit does.
+    public var syncTimeoutSeconds: Double
+    public var projects: [Project]
+
+    public struct Project: Codable, Sendable {
+        public var id: String
+        public var keys: [Key]
+        public var functions: [Function]
+
+        public init(id: String, keys: [Key], functions: [Function]) {
+            self.id = id
+            self.keys = keys
+            self.functions = functions
+        }
+    }
+
+    public struct Key: Codable, Sendable {
+        public var secret: String
+        public var scopes: [String]
+        public var expired: Bool
+
+        public init(secret: String, scopes: [String], expired: Bool = false) {
+            self.secret = secret
+            self.scopes = scopes
+            self.expired = expired
+        }
+
+        enum CodingKeys: String, CodingKey { case secret, scopes, expired }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            secret = try container.decode(String.self, forKey: .secret)
+            scopes = try container.decodeIfPresent([String].self, forKey: .scopes) ?? []
+            expired = try container.decodeIfPresent(Bool.self, forKey: .expired) ?? false
+        }
+    }
+
+    public struct Function: Codable, Sendable {
+        public var id: String
+        /// How long the function "runs".
+        public var sleepSeconds: Double
+        /// The status code the function answers with; ≥ 500 makes the execution `failed`.
+        public var responseStatus: Int
+        /// false: no active deployment (404 deployment_not_found).
+        public var deployment: Bool
+        /// false: the build is not ready (400 build_not_ready).
+        public var buildReady: Bool
+
+        public init(id: String, sleepSeconds: Double = 0, responseStatus: Int = 200, deployment: Bool = true, buildReady: Bool = true) {
+            self.id = id
+            self.sleepSeconds = sleepSeconds
+            self.responseStatus = responseStatus
+            self.deployment = deployment
+            self.buildReady = buildReady
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case sleepSeconds = "sleep_seconds"
+            case responseStatus = "response_status"
+            case deployment
+            case buildReady = "build_ready"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            sleepSeconds = try container.decodeIfPresent(Double.self, forKey: .sleepSeconds) ?? 0
+            responseStatus = try container.decodeIfPresent(Int.self, forKey: .responseStatus) ?? 200
+            deployment = try container.decodeIfPresent(Bool.self, forKey: .deployment) ?? true
+            buildReady = try container.decodeIfPresent(Bool.self, forKey: .buildReady) ?? true
+        }
+    }
+
+    public init(version: String = "1.9.6", syncTimeoutSeconds: Double = 30, projects: [Project]) {
+        self.version = version
+        self.syncTimeoutSeconds = syncTimeoutSeconds
+        self.projects = projects
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case syncTimeoutSeconds = "sync_timeout_seconds"
+        case projects
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decodeIfPresent(String.self, forKey: .version) ?? "1.9.6"
+        syncTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .syncTimeoutSeconds) ?? 30
+        projects = try container.decode([Project].self, forKey: .projects)
+    }
+
+    public static func load(path: String) throws -> SimulatorConfig {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try YAMLDecoder().decode(SimulatorConfig.self, from: text)
+    }
+
+    func project(_ id: String) -> Project? { projects.first { $0.id == id } }
+}

@@ -1,0 +1,15 @@
+import Hummingbird
+
+/// Hummingbird's request context plus the bridge token the request authenticated with.
+public struct BridgeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// nil when bridge.yaml has no tokens (loopback only) and the API is open.
+    public var token: AccessToken?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        token = nil
+    }
+
+    func mayCall(instance projectID: String) -> Bool { token?.instances.allows(projectID) ?? true }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `appwrite-bridge` binary as a child process, for tests of signals, exit codes and
+/// the systemd protocol: things an in-process server cannot show.
+final class BridgeProcess {
+    let process: Process
+    private let output = OutputBuffer()
+
+    static var binaryDirectory: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    static var binary: URL { binaryDirectory.appendingPathComponent("appwrite-bridge") }
+
+    /// Starts `appwrite-bridge <arguments>` with the given environment added to a minimal one.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        self.process = process
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [output] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                output.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    var log: String { output.text }
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for a line of the log that contains `text`.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !log.contains(text) {
+            if ContinuousClock.now > deadline || !process.isRunning && !log.contains(text) {
+                Issue.record("never logged '\(text)'; log so far:\n\(log)")
+                throw ProcessTestError.timeout
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The port from "appwrite-bridge listening on http://127.0.0.1:PORT/api/".
+    func waitForPort() async throws -> Int {
+        try await waitForLog("appwrite-bridge listening on http://")
+        let line = try #require(log.split(separator: "\n").first { $0.contains("appwrite-bridge listening on http://") })
+        let afterHost = try #require(line.split(separator: "http://").last)
+        let port = afterHost.split(separator: ":").dropFirst().first?.split(separator: "/").first
+        return try #require(port.flatMap { Int($0) })
+    }
+
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw ProcessTestError.timeout
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+final class OutputBuffer: Sendable {
+    private let storage = Mutex<String>("")
+    var text: String { storage.withLock { $0 } }
+    func append(_ more: String) { storage.withLock { $0 += more } }
+}
+
+enum ProcessTestError: Error {
+    case timeout
+}

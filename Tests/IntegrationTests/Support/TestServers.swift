@@ -1,0 +1,167 @@
+import AppwriteSimulator
+import AsyncHTTPClient
+import BridgeCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+/// Real servers on loopback ports: Appwrite simulators and one bridge, as a user would run them.
+struct TestServers {
+    let simulators: [SimulatorHandle]
+    let bridgePort: Int
+    let bridgeLogs: LogCapture
+    let configPath: String
+
+    var bridgeURL: String { "http://127.0.0.1:\(bridgePort)" }
+
+    struct SimulatorHandle {
+        let port: Int
+        let state: SimulatorState
+        var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    }
+
+    /// Starts one simulator per config, writes bridge.yaml from `bridgeYAML` (given the simulators'
+    /// base URLs) into a fresh folder with `files`, runs the bridge, then `body`, then stops all.
+    static func run(
+        simulators configs: [SimulatorConfig],
+        files: [String: String] = [:],
+        environment: [String: String] = [:],
+        bridgeYAML: ([String]) -> String,
+        _ body: (TestServers) async throws -> Void
+    ) async throws {
+        try await withSimulators(configs) { handles in
+            let folder = NSTemporaryDirectory() + "bridge-it-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for (name, content) in files {
+                try content.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+            }
+            let configPath = folder + "/bridge.yaml"
+            try bridgeYAML(handles.map(\.baseURL)).write(toFile: configPath, atomically: true, encoding: .utf8)
+            let loader = ConfigLoader(environment: environment)
+            let config = try loader.load(path: configPath)
+            let logs = LogCapture()
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let (bridge, _) = BridgeApplication.make(
+                config: config,
+                options: .init(configPath: configPath, recheckInterval: .seconds(300), firstRetry: .seconds(1), handleSIGHUP: false, environment: [:]),
+                loader: loader,
+                logger: logs.logger(label: "appwrite-bridge")
+            ) { port in continuation.yield(port) }
+            let bridgeGroup = ServiceGroup(services: [bridge], logger: Self.quiet)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await bridgeGroup.run() }
+                var iterator = ports.makeAsyncIterator()
+                let bridgePort = try #require(await iterator.next())
+                let servers = TestServers(simulators: handles, bridgePort: bridgePort, bridgeLogs: logs, configPath: configPath)
+                do {
+                    try await body(servers)
+                } catch {
+                    await bridgeGroup.triggerGracefulShutdown()
+                    throw error
+                }
+                await bridgeGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    static let quiet = Logger(label: "test-simulator") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Runs one simulator per config on a free loopback port for the duration of `body`.
+    static func withSimulators(
+        _ configs: [SimulatorConfig],
+        _ body: ([SimulatorHandle]) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var simulatorGroups: [ServiceGroup] = []
+            var handles: [SimulatorHandle] = []
+            for config in configs {
+                let state = SimulatorState(config: config)
+                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+                let app = buildSimulatorApplication(state: state, logger: quiet) { port in continuation.yield(port) }
+                let serviceGroup = ServiceGroup(services: [app], logger: quiet)
+                simulatorGroups.append(serviceGroup)
+                group.addTask { try await serviceGroup.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                handles.append(SimulatorHandle(port: port, state: state))
+            }
+            do {
+                try await body(handles)
+            } catch {
+                for serviceGroup in simulatorGroups { await serviceGroup.triggerGracefulShutdown() }
+                throw error
+            }
+            for serviceGroup in simulatorGroups { await serviceGroup.triggerGracefulShutdown() }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Waits until every instance has left `pending`, so state assertions see a finished check.
+    func waitForChecks(timeout: Duration = .seconds(10), token: String? = nil) async throws -> [String: JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+        while true {
+            let response = try await HTTP.get("\(bridgeURL)/api/instances", headers: headers)
+            let instances = try #require(response.json.arrayValue)
+            let pending = instances.contains { $0["state"]?.stringValue == "pending" }
+            if !pending || ContinuousClock.now > deadline {
+                var byProject: [String: JSONValue] = [:]
+                for instance in instances { byProject[instance["project_id"]?.stringValue ?? ""] = instance }
+                return byProject
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+/// A tiny HTTP client for tests: raw status, headers and body, no retries.
+enum HTTP {
+    struct Reply {
+        var status: Int
+        var contentType: String?
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+    }
+
+    static func get(_ url: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await send("GET", url, body: nil, headers: headers)
+    }
+
+    static func post(
+        _ url: String,
+        json: String? = nil,
+        contentType: String? = "application/json",
+        headers: [(String, String)] = []
+    ) async throws -> Reply {
+        var all = headers
+        if let contentType { all.append(("Content-Type", contentType)) }
+        return try await send("POST", url, body: json.map { Array($0.utf8) }, headers: all)
+    }
+
+    static func send(_ method: String, _ url: String, body: [UInt8]?, headers: [(String, String)]) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        var buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return Reply(
+            status: Int(response.status.code),
+            contentType: response.headers.first(name: "Content-Type"),
+            body: buffer.readBytes(length: buffer.readableBytes) ?? []
+        )
+    }
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Throws random and mutated payloads at a running appwrite-bridge and checks that it stays sane.
+
+Every answer must be JSON with a 2xx or 4xx status, the process must stay alive, and its memory
+must not grow without bound. Prints the figures: requests sent, statuses seen, RSS.
+
+    python3 Tests/fuzz/fuzz_bridge.py --url http://127.0.0.1:8787 --pid 1234 --requests 10000
+"""
+import argparse
+import collections
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+FIELDS = [
+    "function_id", "function_body", "function_method", "function_path", "function_headers",
+    "function_async", "function_scheduled_at",
+]
+VALID = {
+    "function_id": "echo", "function_body": "hello", "function_method": "POST", "function_path": "/x",
+    "function_headers": {"X-Test": "1"}, "function_async": False,
+}
+
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=40),
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    max_leaves=12,
+)
+field_value = st.one_of(
+    json_value,
+    st.sampled_from(["echo", "_bad", "x" * 37, "GET", "fetch", "", "/", "2030-01-01T00:00:00Z", "true", "nosuch"]),
+    st.dictionaries(st.text(max_size=12), st.one_of(st.text(max_size=12), st.integers()), max_size=5),
+)
+payload_object = st.dictionaries(st.sampled_from(FIELDS + ["entity_id", "extra"]), field_value, max_size=8)
+
+
+def mutate(data: bytes, draw_ops):
+    data = bytearray(data)
+    for op, position, byte in draw_ops:
+        if not data:
+            data = bytearray(b"{")
+        position %= len(data) + 1
+        if op == 0 and position < len(data):
+            data[position] = byte
+        elif op == 1:
+            data.insert(position, byte)
+        elif op == 2 and position < len(data):
+            del data[position]
+    return bytes(data)
+
+
+mutations = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 10_000), st.integers(0, 255)), max_size=6)
+bodies = st.one_of(
+    payload_object.map(lambda o: json.dumps(o).encode()),
+    st.tuples(payload_object, mutations).map(lambda t: mutate(json.dumps({**VALID, **t[0]}).encode(), t[1])),
+    st.tuples(st.just(json.dumps(VALID).encode()), mutations).map(lambda t: mutate(*t)),
+    st.binary(max_size=200),
+    st.integers(1, 200).map(lambda depth: (b"[" * depth) + (b"]" * depth)),
+    st.sampled_from([b"", b"null", b"[]", b"\"x\"", b"{\"function_id\": \"\xff\xfe\"}", b"{\"a\":1}" * 3]),
+)
+targets = st.sampled_from([
+    "/api/services/appwrite/execute_function_home1234",
+    "/api/services/appwrite/execute_function_home1234?return_response",
+    "/api/services/appwrite/execute_function_nope",
+    "/api/services/other/thing",
+    "/api/",
+    "/api/services",
+    "/nowhere",
+])
+content_types = st.sampled_from(["application/json", "application/json; charset=utf-8", None, "text/plain", "application/x-www-form-urlencoded"])
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Fuzzer:
+    def __init__(self, url, pid, token):
+        parsed = urllib.parse.urlparse(url)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.pid = pid
+        self.token = token
+        self.connection = None
+        self.statuses = collections.Counter()
+        self.codes = collections.Counter()
+        self.sent = 0
+        self.failures = []
+        self.rss_samples = []
+
+    def request(self, method, path, body, content_type):
+        headers = {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                return response.status, response.getheader("Content-Type"), response.read()
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.connection.close()
+                self.connection = None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def check(self, method, path, body, content_type):
+        status, answer_type, answer = self.request(method, path, body, content_type)
+        self.sent += 1
+        self.statuses[status] += 1
+        problem = None
+        if not (200 <= status < 300 or 400 <= status < 500):
+            problem = f"status {status}"
+        elif answer_type is None or not answer_type.startswith("application/json"):
+            problem = f"content type {answer_type!r}"
+        else:
+            try:
+                document = json.loads(answer)
+                if status >= 400:
+                    self.codes[document["error"]["code"]] += 1
+            except (ValueError, KeyError, TypeError) as error:
+                problem = f"not the JSON error envelope ({error})"
+        if problem:
+            self.failures.append(f"{method} {path} {body[:80]!r} ({content_type}) -> {problem}: {answer[:200]!r}")
+        if self.pid and self.sent % 500 == 0:
+            self.rss_samples.append(rss_kib(self.pid))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--pid", type=int, help="bridge process id, for RSS figures")
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--token")
+    parser.add_argument("--max-growth-mib", type=float, default=32.0)
+    arguments = parser.parse_args()
+    fuzzer = Fuzzer(arguments.url, arguments.pid, arguments.token)
+    started = time.monotonic()
+
+    @settings(max_examples=arguments.requests, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), derandomize=False)
+    @given(target=targets, body=bodies, content_type=content_types, method=st.sampled_from(["POST", "POST", "POST", "GET"]))
+    def fuzz(target, body, content_type, method):
+        fuzzer.check(method, target, body if method == "POST" else None, content_type)
+
+    fuzz()
+    # Hypothesis may stop early when it runs out of new inputs; top up with valid calls.
+    while fuzzer.sent < arguments.requests:
+        fuzzer.check("POST", "/api/services/appwrite/execute_function_home1234", json.dumps(VALID).encode(), "application/json")
+    # Oversized bodies: refused with 413, never read whole.
+    for size in (2 << 20, 8 << 20):
+        fuzzer.check("POST", "/api/services/appwrite/execute_function_home1234", b"{\"function_body\": \"" + b"a" * size + b"\"}", "application/json")
+    elapsed = time.monotonic() - started
+
+    alive = arguments.pid is None or os.path.exists(f"/proc/{arguments.pid}")
+    print(f"fuzz: {fuzzer.sent} requests in {elapsed:.1f} s ({fuzzer.sent / elapsed:.0f}/s)")
+    print("fuzz: statuses " + ", ".join(f"{status}: {count}" for status, count in sorted(fuzzer.statuses.items())))
+    print("fuzz: error codes " + ", ".join(f"{code}: {count}" for code, count in fuzzer.codes.most_common()))
+    ok = alive and not fuzzer.failures and fuzzer.sent >= arguments.requests
+    if fuzzer.rss_samples:
+        first, peak, last = fuzzer.rss_samples[0], max(fuzzer.rss_samples), fuzzer.rss_samples[-1]
+        growth = (last - first) / 1024
+        print(f"fuzz: RSS first {first / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB, last {last / 1024:.1f} MiB, growth {growth:.1f} MiB")
+        if growth > arguments.max_growth_mib:
+            print(f"fuzz: FAIL memory grew by {growth:.1f} MiB (limit {arguments.max_growth_mib} MiB)")
+            ok = False
+    if not alive:
+        print("fuzz: FAIL the bridge process died")
+    for failure in fuzzer.failures[:20]:
+        print("fuzz: FAIL " + failure)
+    print(f"fuzz: {'passed' if ok else 'failed'} ({len(fuzzer.failures)} bad answers)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
