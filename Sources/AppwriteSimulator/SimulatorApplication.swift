@@ -267,7 +267,7 @@ func json(_ object: [String: any Sendable], status: HTTPResponse.Status = .ok) -
 
 func encode(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }

@@ -70,6 +70,9 @@ bodies = st.one_of(
 )
 targets = st.sampled_from([
     "/api/services/appwrite/execute_function_home1234",
+    "/api/services/appwrite/execute_function_home1234",
+    "/api/services/appwrite/execute_function_home1234",
+    "/api/services/appwrite/execute_function_home1234?return_response",
     "/api/services/appwrite/execute_function_home1234?return_response",
     "/api/services/appwrite/execute_function_nope",
     "/api/services/other/thing",
