@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between re-checks of healthy instances.")
     var recheckSeconds: Int = 300
 
+    @Flag(help: "Contact no Appwrite instance for checks: instances show as unchecked and calls go through.")
+    var offline = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = BridgeLogHandler.bootstrap(format: logFormat, level: logLevel, environment: environment)
@@ -38,7 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
             configPath: config,
             recheckInterval: .seconds(max(recheckSeconds, 1)),
             shutdownGracePeriod: .seconds(max(shutdownGraceSeconds, 0)),
-            environment: environment
+            environment: environment,
+            offline: offline
         )
         do {
             try await BridgeApplication.run(config: bridgeConfig, options: options, logger: logger)

@@ -5,14 +5,20 @@ import Foundation
 public struct InstanceChecker: Sendable {
     let client: AppwriteClient
     let metrics: BridgeMetrics?
+    /// Skips the network: for air-gapped starts and for measuring the bridge without Appwrite.
+    let offline: Bool
 
-    public init(client: AppwriteClient, metrics: BridgeMetrics? = nil) {
+    public init(client: AppwriteClient, metrics: BridgeMetrics? = nil, offline: Bool = false) {
         self.client = client
         self.metrics = metrics
+        self.offline = offline
     }
 
     public func check(_ instance: InstanceConfig, now: @Sendable () -> Date = Date.init) async -> InstanceHealth {
-        let health = await measure(instance, now: now)
+        let health =
+            offline
+            ? InstanceHealth(state: .unchecked, reason: "network checks are off (--offline)", checkedAt: now())
+            : await measure(instance, now: now)
         metrics?.recordInstanceCheck(projectID: instance.projectID, state: health.state)
         return health
     }

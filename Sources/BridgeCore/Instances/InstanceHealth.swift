@@ -10,6 +10,8 @@ public enum InstanceState: String, Sendable, Equatable, CaseIterable {
     case projectNotFound = "project_not_found"
     case missingScope = "missing_scope"
     case error
+    /// Network checks are off (`serve --offline`): calls go through unverified.
+    case unchecked
 }
 
 public struct InstanceHealth: Sendable, Equatable {

@@ -17,6 +17,8 @@ public enum BridgeApplication {
         /// How long SIGTERM waits for running requests before cancelling them.
         public var shutdownGracePeriod: Duration
         public var environment: [String: String]
+        /// No health or scope checks: instances are `unchecked` and calls go through.
+        public var offline: Bool
 
         public init(
             configPath: String,
@@ -24,8 +26,10 @@ public enum BridgeApplication {
             firstRetry: Duration = .seconds(5),
             handleSIGHUP: Bool = true,
             shutdownGracePeriod: Duration = .seconds(30),
-            environment: [String: String] = ProcessInfo.processInfo.environment
+            environment: [String: String] = ProcessInfo.processInfo.environment,
+            offline: Bool = false
         ) {
+            self.offline = offline
             self.configPath = configPath
             self.recheckInterval = recheckInterval
             self.firstRetry = firstRetry
@@ -50,7 +54,7 @@ public enum BridgeApplication {
         let state = BridgeState(config: config)
         let metrics = BridgeMetrics()
         metrics.recordGeneration(state.current.generation)
-        let checker = InstanceChecker(client: client, metrics: metrics)
+        let checker = InstanceChecker(client: client, metrics: metrics, offline: options.offline)
         let reloader = ConfigReloader(
             configPath: options.configPath,
             loader: loader,
