@@ -8,6 +8,8 @@ public struct SimulatorConfig: Codable, Sendable {
     /// Synchronous executions running longer than this answer 408, as Appwrite's 30 s limit does.
     public var syncTimeoutSeconds: Double
     public var projects: [Project]
+    /// How many recorded requests and executions per project are kept (oldest dropped).
+    public var retain: Int
 
     public struct Project: Codable, Sendable {
         public var id: String
@@ -79,7 +81,8 @@ public struct SimulatorConfig: Codable, Sendable {
         }
     }
 
-    public init(version: String = "1.9.6", syncTimeoutSeconds: Double = 30, projects: [Project]) {
+    public init(version: String = "1.9.6", syncTimeoutSeconds: Double = 30, projects: [Project], retain: Int = 100_000) {
+        self.retain = retain
         self.version = version
         self.syncTimeoutSeconds = syncTimeoutSeconds
         self.projects = projects
@@ -89,6 +92,7 @@ public struct SimulatorConfig: Codable, Sendable {
         case version
         case syncTimeoutSeconds = "sync_timeout_seconds"
         case projects
+        case retain
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,6 +100,7 @@ public struct SimulatorConfig: Codable, Sendable {
         version = try container.decodeIfPresent(String.self, forKey: .version) ?? "1.9.6"
         syncTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .syncTimeoutSeconds) ?? 30
         projects = try container.decode([Project].self, forKey: .projects)
+        retain = max(try container.decodeIfPresent(Int.self, forKey: .retain) ?? 100_000, 1)
     }
 
     public static func load(path: String) throws -> SimulatorConfig {
