@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The outbox stores queued executions in SQLite (GRDB), which builds against Debian's libsqlite3-dev.
+if [ ! -e /usr/include/sqlite3.h ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libsqlite3-dev
+fi
+
 swift build --product appwrite-simulator
 swift build --product appwrite-bridge
 bin=$(swift build --show-bin-path)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Talks to Appwrite instances over one shared, pooled `HTTPClient`.
 ///
@@ -61,6 +62,7 @@ public struct AppwriteClient: Sendable {
     {
         var request = HTTPClientRequest(url: instance.baseURL + path)
         request.method = method
+        request.tlsConfiguration = instance.tls.clientConfiguration
         request.headers.add(name: "X-Appwrite-Project", value: instance.projectID)
         request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value)
         request.headers.add(name: "Accept", value: "application/json")
@@ -104,5 +106,17 @@ public struct AppwriteClient: Sendable {
             return String(cString: strerror(error.errnoCode)).lowercased()
         }
         return String(describing: error)
+    }
+}
+
+extension UpstreamTLS {
+    /// nil keeps the client's default (system trust store, full verification). A distinct
+    /// configuration also gives the instance its own connection pool.
+    var clientConfiguration: TLSConfiguration? {
+        guard caFile != nil || insecure else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile { configuration.trustRoots = .file(caFile) }
+        if insecure { configuration.certificateVerification = .none }
+        return configuration
     }
 }

@@ -6,6 +6,8 @@ public struct BridgeConfig: Sendable, Equatable {
     /// In file order; project IDs are unique.
     public var instances: [InstanceConfig]
     public var limits: RequestLimits = RequestLimits()
+    /// Where the outbox keeps asynchronous executions while Appwrite is unreachable.
+    public var outbox: OutboxSettings = OutboxSettings(stateDirectory: "state")
     /// Warnings to log once the logger is up (e.g. a secret written inline in the file).
     public var warnings: [String]
 
@@ -89,6 +91,7 @@ public struct InstanceConfig: Sendable, Equatable {
     public var timeoutSeconds: Double
     /// The `functions:` allowlist; `.all` when the file has none.
     public var functions: Scope
+    public var tls: UpstreamTLS = UpstreamTLS()
 
     public init(
         projectID: String,
@@ -107,4 +110,18 @@ public struct InstanceConfig: Sendable, Equatable {
     }
 
     public var actionName: String { ActionName.executeFunctionPrefix + projectID }
+}
+
+/// How the bridge verifies an https instance. The default is the system's trust store.
+public struct UpstreamTLS: Sendable, Equatable {
+    /// A PEM file of the CA(s) to trust instead of the system's, for a self-hosted Appwrite
+    /// behind a private CA. Absolute, resolved at load.
+    public var caFile: String?
+    /// Skip certificate verification entirely (warned about at every load).
+    public var insecure = false
+
+    public init(caFile: String? = nil, insecure: Bool = false) {
+        self.caFile = caFile
+        self.insecure = insecure
+    }
 }

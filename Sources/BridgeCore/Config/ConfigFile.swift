@@ -6,11 +6,13 @@ struct ConfigFile: Decodable {
     var listen: String?
     var auth: AuthSection?
     var limits: LimitsSection?
+    var stateDirectory: String?
+    var outbox: OutboxSection?
     var instances: [InstanceEntry]
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, auth, limits, instances
+        case listen, auth, limits, state_dir, outbox, instances
     }
 
     init(from decoder: any Decoder) throws {
@@ -19,6 +21,8 @@ struct ConfigFile: Decodable {
         listen = try container.decodeIfPresent(String.self, forKey: .listen)
         auth = try container.decodeIfPresent(AuthSection.self, forKey: .auth)
         limits = try container.decodeIfPresent(LimitsSection.self, forKey: .limits)
+        stateDirectory = try container.decodeIfPresent(String.self, forKey: .state_dir)
+        outbox = try container.decodeIfPresent(OutboxSection.self, forKey: .outbox)
         guard container.contains(.instances) else {
             throw fields.issue(nil, "missing required key 'instances' (a list of Appwrite instances)")
         }
@@ -61,6 +65,24 @@ struct LimitsSection: Decodable {
     }
 }
 
+struct OutboxSection: Decodable {
+    /// "24h", "90m", "3600s", "2d" or a number of seconds.
+    var maxAge: String?
+    var lateSchedule: String?
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case max_age, late_schedule
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxAge = try container.decodeIfPresent(String.self, forKey: .max_age)
+        lateSchedule = try container.decodeIfPresent(String.self, forKey: .late_schedule)
+    }
+}
+
 struct TokenEntry: Decodable {
     var name: String?
     var source: SecretSource
@@ -95,10 +117,12 @@ struct InstanceEntry: Decodable {
     var apiKey: SecretSource
     var timeoutSeconds: Double?
     var functions: [String]?
+    var caFile: String?
+    var tlsInsecure: Bool?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions
+        case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions, ca_file, tls_insecure
     }
 
     init(from decoder: any Decoder) throws {
@@ -111,6 +135,8 @@ struct InstanceEntry: Decodable {
         url = try container.decode(String.self, forKey: .url)
         timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeout_seconds)
         functions = try container.decodeIfPresent([String].self, forKey: .functions)
+        caFile = try container.decodeIfPresent(String.self, forKey: .ca_file)
+        tlsInsecure = try container.decodeIfPresent(Bool.self, forKey: .tls_insecure)
         apiKey = try SecretSource.decode(
             from: container,
             fields: fields,

@@ -121,6 +121,7 @@ public struct ConfigLoader: Sendable {
                 throw fields.issue("functions", "'\(functionID)' is not a valid Appwrite function ID (\(AppwriteRules.idRuleDescription))")
             }
             let key = try resolve(entry.apiKey, fields: fields, keys: ("api_key_file", "api_key_env"), folder: folder)
+            let tls = try validateTLS(entry, baseURL: baseURL, folder: folder, warnings: &warnings)
             instances.append(
                 InstanceConfig(
                     projectID: entry.projectID,
@@ -131,10 +132,78 @@ public struct ConfigLoader: Sendable {
                     functions: Scope(entry.functions)
                 )
             )
+            instances[instances.count - 1].tls = tls
         }
         var config = BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
         config.limits = limits
+        config.outbox = try validateOutbox(document, folder: folder)
         return config
+    }
+
+    private func validateTLS(
+        _ entry: InstanceEntry,
+        baseURL: String,
+        folder: String,
+        warnings: inout [String]
+    ) throws -> UpstreamTLS {
+        var tls = UpstreamTLS(insecure: entry.tlsInsecure ?? false)
+        let isHTTPS = baseURL.lowercased().hasPrefix("https:")
+        if let caFile = entry.caFile {
+            guard isHTTPS else { throw entry.fields.issue("ca_file", "only applies to an https url") }
+            let path = caFile.hasPrefix("/") ? caFile : folder + "/" + caFile
+            guard let pem = FileManager.default.contents(atPath: path) else {
+                throw entry.fields.issue("ca_file", "cannot read CA file \(path)")
+            }
+            guard String(decoding: pem, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                throw entry.fields.issue("ca_file", "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            }
+            tls.caFile = path
+        }
+        if tls.insecure {
+            guard isHTTPS else { throw entry.fields.issue("tls_insecure", "only applies to an https url") }
+            warnings.append(
+                "\(entry.fields.path): tls_insecure is set for '\(entry.projectID)': its TLS certificate is NOT verified, so anyone on the path can read its API key; use ca_file instead"
+            )
+        }
+        return tls
+    }
+
+    private func validateOutbox(_ document: ConfigFile, folder: String) throws -> OutboxSettings {
+        let directory: String
+        if let configured = document.stateDirectory {
+            guard !configured.isEmpty else { throw document.fields.issue("state_dir", "must not be empty") }
+            directory = configured.hasPrefix("/") ? configured : (folder.isEmpty ? configured : folder + "/" + configured)
+        } else if let systemd = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !systemd.isEmpty {
+            // systemd's StateDirectory=; several are separated by colons, the first is ours.
+            directory = String(systemd)
+        } else {
+            directory = folder.isEmpty ? "state" : folder + "/state"
+        }
+        var settings = OutboxSettings(stateDirectory: directory)
+        guard let section = document.outbox else { return settings }
+        if let text = section.maxAge {
+            guard let seconds = Self.parseDuration(text), seconds >= 60, seconds <= 30 * 86_400 else {
+                throw section.fields.issue("max_age", "'\(text)' is not a duration between 1m and 30d (e.g. 90m, 24h, 7d)")
+            }
+            settings.maximumAge = .seconds(seconds)
+        }
+        if let text = section.lateSchedule {
+            guard let policy = LateSchedulePolicy(rawValue: text) else {
+                throw section.fields.issue("late_schedule", "'\(text)' is not drop or run")
+            }
+            settings.lateSchedule = policy
+        }
+        return settings
+    }
+
+    /// "90s", "15m", "24h", "7d" or plain seconds.
+    static func parseDuration(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        if let last = trimmed.last, let unit = units[last], let value = Int(trimmed.dropLast()), value >= 0 {
+            return value.multipliedReportingOverflow(by: unit).overflow ? nil : value * unit
+        }
+        return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     private static func validateLimits(_ section: LimitsSection?) throws -> RequestLimits {

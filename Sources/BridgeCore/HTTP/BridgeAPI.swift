@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The Home Assistant-shaped JSON API. Every handler reads one `ConfigSnapshot` up front.
@@ -9,6 +10,8 @@ struct BridgeAPI {
     let executor: FunctionExecutor
     let reloader: ConfigReloader
     let metrics: BridgeMetrics
+    let outbox: Outbox
+    let logger: Logger
 
     func register(on router: Router<BridgeRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "alive"]) }
@@ -39,6 +42,37 @@ struct BridgeAPI {
                 metrics.recordRequest(action: label, status: error.statusCode)
                 throw error
             }
+        }
+        api.get("outbox") { request, context in
+            let bodies = request.uri.queryParameters.get("bodies").map { ["", "1", "true", "yes"].contains($0.lowercased()) } ?? false
+            let items = try await outboxItems().filter { context.mayCall(instance: $0.projectID) }
+            return JSONResponse.make(
+                .object(
+                    JSONObject([
+                        ("pending", .number(String(items.count))),
+                        ("items", .array(items.map { $0.document(includeBody: bodies) })),
+                    ])
+                )
+            )
+        }
+        api.delete("outbox/:id") { _, context in
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
+                throw BridgeError.outboxItemNotFound(-1)
+            }
+            guard let item = try await outboxItems().first(where: { $0.id == id }) else {
+                throw BridgeError.outboxItemNotFound(id)
+            }
+            if let token = context.token, !token.instances.allows(item.projectID) {
+                throw BridgeError.forbidden(tokenName: token.name, projectID: item.projectID)
+            }
+            guard (try? await outbox.remove(id: id, outcome: "deleted")) != nil else {
+                throw BridgeError.outboxItemNotFound(id)
+            }
+            logger.notice(
+                "queued execution deleted through the API",
+                metadata: ["outbox_id": "\(id)", "project_id": "\(item.projectID)", "function_id": "\(item.request.functionID)"]
+            )
+            return JSONResponse.make(.object(JSONObject([("deleted", .bool(true)), ("outbox_id", .number(String(id)))])))
         }
         api.post("reload") { _, _ in
             let outcome = await reloader.reload(trigger: "api")
@@ -76,7 +110,18 @@ struct BridgeAPI {
                 by: "the functions list of instance '\(projectID)'"
             )
         }
-        let result = try await executor.execute(execution, on: instance)
+        if execution.isAsync {
+            if let queued = try await queueIfBehind(execution, instance: instance) { return queued }
+        }
+        let result: AppwriteResponse
+        do {
+            result = try await executor.execute(execution, on: instance)
+        } catch {
+            // Fire-and-forget calls survive an outage: nobody waits for the Execution, so it is
+            // stored and delivered later instead of lost. Synchronous calls fail fast instead.
+            guard execution.isAsync, let reason = Self.outboxReason(for: error) else { throw error }
+            return try await queue(execution, instance: instance, reason: reason)
+        }
         guard ReturnResponseFlag.isSet(in: request.uri.query) else {
             return JSONResponse.make(bytes: Array("[]".utf8))
         }
@@ -85,6 +130,63 @@ struct BridgeAPI {
         body += result.body
         body.append(UInt8(ascii: "}"))
         return JSONResponse.make(bytes: body)
+    }
+
+    /// Why a failed asynchronous call is worth queueing, or nil when retrying cannot help.
+    static func outboxReason(for error: BridgeError) -> String? {
+        switch error {
+        case .upstreamFailed(_, let failure):
+            return failure.reason
+        case .upstreamRejected(_, let response):
+            guard Outbox.retryableStatuses.contains(response.status) else { return nil }
+            return "Appwrite answered HTTP \(response.status)" + (response.error.map { " \($0.type)" } ?? "")
+        default:
+            return nil
+        }
+    }
+
+    /// Items already waiting for this instance go first: a new call joins the queue behind them.
+    private func queueIfBehind(_ execution: CreateExecutionRequest, instance: InstanceConfig) async throws -> Response? {
+        guard outbox.hasPending(projectID: instance.projectID) else { return nil }
+        return try await queue(execution, instance: instance, reason: "earlier executions for this instance are still queued")
+    }
+
+    private func queue(_ execution: CreateExecutionRequest, instance: InstanceConfig, reason: String) async throws -> Response {
+        let id: Int64
+        do {
+            id = try await outbox.enqueue(execution, projectID: instance.projectID, reason: reason)
+        } catch {
+            logger.error(
+                "execution lost: Appwrite is unreachable and the outbox cannot store it",
+                metadata: ["project_id": "\(instance.projectID)", "function_id": "\(execution.functionID)", "error": "\(error)"]
+            )
+            throw BridgeError.outboxUnavailable(projectID: instance.projectID, reason: "\(error)")
+        }
+        logger.notice(
+            "execution queued in the outbox",
+            metadata: [
+                "outbox_id": "\(id)", "project_id": "\(instance.projectID)", "function_id": "\(execution.functionID)",
+                "reason": "\(reason)",
+            ]
+        )
+        let body: JSONValue = .object(
+            JSONObject([
+                ("queued", .bool(true)),
+                ("outbox_id", .number(String(id))),
+                ("project_id", .string(instance.projectID)),
+                ("function_id", .string(execution.functionID)),
+                ("reason", .string(reason)),
+            ])
+        )
+        return JSONResponse.make(body, status: .accepted)
+    }
+
+    private func outboxItems() async throws -> [OutboxItem] {
+        do {
+            return try await outbox.store.all()
+        } catch {
+            throw BridgeError.internalError("cannot read the outbox: \(error)")
+        }
     }
 
     private func instancesDocument(visible: (String) -> Bool = { _ in true }) -> JSONValue {

@@ -28,6 +28,8 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(_, .timeout): .gatewayTimeout
         case .upstreamFailed: .badGateway
         case .internalError: .internalServerError
+        case .outboxItemNotFound: .notFound
+        case .outboxUnavailable: .serviceUnavailable
         }
     }
 
@@ -53,6 +55,8 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(_, .unreachable): "appwrite_unreachable"
         case .upstreamFailed(_, .invalidResponse): "appwrite_bad_response"
         case .internalError: "internal_error"
+        case .outboxItemNotFound: "outbox_item_not_found"
+        case .outboxUnavailable: "outbox_unavailable"
         }
     }
 
@@ -81,6 +85,9 @@ extension BridgeError: HTTPResponseError {
             Self.mapUpstream(response).message(projectID: projectID)
         case .upstreamFailed(let projectID, let error): "Appwrite instance '\(projectID)': \(error.reason)"
         case .internalError(let detail): detail
+        case .outboxItemNotFound(let id): "the outbox has no item \(id) (delivered, dropped or never queued)"
+        case .outboxUnavailable(let projectID, let reason):
+            "Appwrite instance '\(projectID)' is unreachable and the outbox could not store the execution: \(reason)"
         }
     }
 

@@ -17,4 +17,7 @@ public enum BridgeError: Error, Sendable {
     case upstreamRejected(projectID: String, response: AppwriteResponse)
     case upstreamFailed(projectID: String, AppwriteClientError)
     case internalError(String)
+    case outboxItemNotFound(Int64)
+    /// The outbox could not store an execution Appwrite could not take either.
+    case outboxUnavailable(projectID: String, reason: String)
 }

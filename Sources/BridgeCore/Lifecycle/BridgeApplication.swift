@@ -47,7 +47,7 @@ public enum BridgeApplication {
         loader: ConfigLoader = ConfigLoader(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> (application: some ApplicationProtocol, systemd: some Service) {
+    ) async throws(BridgeStartError) -> (application: some ApplicationProtocol, systemd: some Service) {
         let notifier = SystemdNotifier(environment: options.environment)
         let httpClient = AppwriteClient.makeHTTPClient()
         let client = AppwriteClient(httpClient: httpClient)
@@ -65,10 +65,22 @@ public enum BridgeApplication {
             metrics: metrics
         )
         let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
+        let outbox: Outbox
+        do {
+            outbox = try await Outbox(path: config.outbox.databasePath, metrics: metrics)
+        } catch {
+            try? await httpClient.shutdown()
+            throw .outboxUnavailable(path: config.outbox.databasePath, reason: "\(error)")
+        }
+        let pending = (try? await outbox.store.count()) ?? 0
+        if pending > 0 {
+            logger.notice("the outbox holds \(pending) queued execution(s); delivering them", metadata: ["outbox": "\(outbox.path)"])
+        }
 
         let router = Router(context: BridgeRequestContext.self)
         router.add(middleware: ErrorMiddleware(state: state))
-        BridgeAPI(state: state, executor: executor, reloader: reloader, metrics: metrics).register(on: router)
+        BridgeAPI(state: state, executor: executor, reloader: reloader, metrics: metrics, outbox: outbox, logger: logger)
+            .register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
@@ -81,6 +93,7 @@ public enum BridgeApplication {
                 notifier: notifier
             )
         ]
+        services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 
@@ -119,7 +132,7 @@ public enum BridgeApplication {
     /// Runs until SIGTERM or SIGINT, then stops accepting, lets running requests finish within
     /// the grace period, and returns.
     public static func run(config: BridgeConfig, options: Options, logger: Logger) async throws {
-        let (application, systemd) = make(config: config, options: options, logger: logger)
+        let (application, systemd) = try await make(config: config, options: options, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: application), .init(service: systemd)],
@@ -136,5 +149,17 @@ extension ServiceGroupConfiguration {
         var configuration = self
         configuration.maximumGracefulShutdownDuration = period
         return configuration
+    }
+}
+
+/// Why the daemon could not start once the configuration was valid.
+public enum BridgeStartError: Error, CustomStringConvertible {
+    case outboxUnavailable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .outboxUnavailable(let path, let reason):
+            "cannot open the outbox database \(path): \(reason) (set state_dir to a writable folder)"
+        }
     }
 }

@@ -70,6 +70,12 @@ public actor ConfigReloader {
             outcome.notes.append(note)
             config.listen = old.config.listen
         }
+        if config.outbox.stateDirectory != old.config.outbox.stateDirectory {
+            let note = "state_dir changed from \(old.config.outbox.stateDirectory) to \(config.outbox.stateDirectory); restart the bridge to move the outbox (still using the old one)"
+            logger.warning("\(note)")
+            outcome.notes.append(note)
+            config.outbox.stateDirectory = old.config.outbox.stateDirectory
+        }
         for warning in config.warnings { logger.warning("\(warning)") }
 
         let oldByID = Dictionary(uniqueKeysWithValues: old.config.instances.map { ($0.projectID, $0) })

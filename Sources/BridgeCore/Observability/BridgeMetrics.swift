@@ -68,3 +68,18 @@ public struct BridgeMetrics: Sendable {
 
     public func exposition() -> [UInt8] { registry.emitToBuffer() }
 }
+
+extension BridgeMetrics {
+    func recordOutboxPending(projectID: String, count: Int) {
+        Gauge(label: "appwrite_bridge_outbox_pending", dimensions: [("instance", projectID)], factory: factory).record(count)
+    }
+
+    /// queued, delivered, dropped or deleted.
+    func recordOutboxEvent(_ event: String, projectID: String) {
+        Counter(
+            label: "appwrite_bridge_outbox_events_total",
+            dimensions: [("instance", projectID), ("event", event)],
+            factory: factory
+        ).increment()
+    }
+}

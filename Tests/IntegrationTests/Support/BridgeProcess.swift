@@ -18,10 +18,11 @@ final class BridgeProcess {
 
     static var binary: URL { binaryDirectory.appendingPathComponent("appwrite-bridge") }
 
-    /// Starts `appwrite-bridge <arguments>` with the given environment added to a minimal one.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `<binary> <arguments>` (the bridge unless named, e.g. appwrite-simulator) with the
+    /// given environment added to a minimal one.
+    init(_ arguments: [String], environment: [String: String] = [:], binary: String = "appwrite-bridge") throws {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = Self.binaryDirectory.appendingPathComponent(binary)
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { $1 }
         let pipe = Pipe()

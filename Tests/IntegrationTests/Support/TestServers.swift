@@ -9,6 +9,10 @@ import NIOHTTP1
 import ServiceLifecycle
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Real servers on loopback ports: Appwrite simulators and one bridge, as a user would run them.
 struct TestServers {
     let simulators: [SimulatorHandle]
@@ -45,7 +49,7 @@ struct TestServers {
             let config = try loader.load(path: configPath)
             let logs = LogCapture()
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let (bridge, _) = BridgeApplication.make(
+            let (bridge, _) = try await BridgeApplication.make(
                 config: config,
                 options: .init(configPath: configPath, recheckInterval: .seconds(300), firstRetry: .seconds(1), handleSIGHUP: false, environment: [:]),
                 loader: loader,
@@ -74,6 +78,7 @@ struct TestServers {
     /// Runs one simulator per config on a free loopback port for the duration of `body`.
     static func withSimulators(
         _ configs: [SimulatorConfig],
+        fixedPorts: [Int] = [],
         _ body: ([SimulatorHandle]) async throws -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -82,7 +87,8 @@ struct TestServers {
             for config in configs {
                 let state = SimulatorState(config: config)
                 let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-                let app = buildSimulatorApplication(state: state, logger: quiet) { port in continuation.yield(port) }
+                let fixedPort = fixedPorts.indices.contains(handles.count) ? fixedPorts[handles.count] : 0
+                let app = buildSimulatorApplication(state: state, port: fixedPort, logger: quiet) { port in continuation.yield(port) }
                 let serviceGroup = ServiceGroup(services: [app], logger: quiet)
                 simulatorGroups.append(serviceGroup)
                 group.addTask { try await serviceGroup.run() }
@@ -164,4 +170,22 @@ extension JSONValue {
         if case .array(let elements) = self { return elements }
         return nil
     }
+}
+
+/// A loopback port nothing listens on (bound, read, released): an Appwrite that is down.
+func unusedLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+        }
+    }
+    guard bound else { throw ProcessTestError.timeout }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+
+/// The durable outbox: asynchronous executions that could not reach Appwrite wait here, on disk,
+/// until `OutboxDelivery` hands them over in order.
+///
+/// Delivery is at-least-once: an item is deleted only after Appwrite answered 201/202, so a crash
+/// between that answer and the delete, or a timeout after Appwrite had already accepted the
+/// request, sends it again.
+public final class Outbox: Sendable {
+    public let store: OutboxStore
+    public let path: String
+    /// Items per instance, mirrored in memory so the hot path never reads SQLite.
+    private let pendingByProject: Mutex<[String: Int]>
+    private let metrics: BridgeMetrics?
+
+    public init(path: String, metrics: BridgeMetrics? = nil) async throws {
+        self.path = path
+        store = try OutboxStore(path: path)
+        self.metrics = metrics
+        let counts = try await store.countsByProject()
+        pendingByProject = Mutex(counts)
+        for (projectID, count) in counts { metrics?.recordOutboxPending(projectID: projectID, count: count) }
+    }
+
+    /// Upstream answers worth waiting out: the instance is overloaded, down or being restarted.
+    public static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+
+    public func hasPending(projectID: String) -> Bool {
+        pendingByProject.withLock { ($0[projectID] ?? 0) > 0 }
+    }
+
+    public var isEmpty: Bool { pendingByProject.withLock { $0.values.allSatisfy { $0 == 0 } } }
+
+    /// Stores the request durably; returns its outbox ID once it is fsync'd.
+    public func enqueue(_ request: CreateExecutionRequest, projectID: String, reason: String) async throws -> Int64 {
+        let id = try await store.enqueue(request, projectID: projectID, error: reason)
+        adjust(projectID: projectID, by: 1)
+        metrics?.recordOutboxEvent("queued", projectID: projectID)
+        return id
+    }
+
+    /// Removes an item (delivered, dropped or deleted by the operator); nil when it is not there.
+    @discardableResult
+    public func remove(id: Int64, outcome: String) async throws -> String? {
+        guard let projectID = try await store.remove(id: id) else { return nil }
+        adjust(projectID: projectID, by: -1)
+        metrics?.recordOutboxEvent(outcome, projectID: projectID)
+        return projectID
+    }
+
+    private func adjust(projectID: String, by delta: Int) {
+        let count = pendingByProject.withLock { table in
+            let next = max((table[projectID] ?? 0) + delta, 0)
+            table[projectID] = next
+            return next
+        }
+        metrics?.recordOutboxPending(projectID: projectID, count: count)
+    }
+}

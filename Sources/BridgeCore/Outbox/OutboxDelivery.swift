@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Hands queued executions to Appwrite: per instance strictly in order (the head must be
+/// delivered or dropped before the next is tried), instances independently of each other.
+///
+/// A failed head waits with exponential backoff and jitter; it is tried at once when the process
+/// starts, and again as soon as the instance check sees the instance healthy after the failure.
+public struct OutboxDelivery: Service {
+    let outbox: Outbox
+    let state: BridgeState
+    let client: AppwriteClient
+    let logger: Logger
+    let firstRetry: Duration
+    let maximumRetry: Duration
+    let pollInterval: Duration
+
+    public init(
+        outbox: Outbox,
+        state: BridgeState,
+        client: AppwriteClient,
+        logger: Logger,
+        firstRetry: Duration = .seconds(1),
+        maximumRetry: Duration = .seconds(60),
+        pollInterval: Duration = .milliseconds(200)
+    ) {
+        self.outbox = outbox
+        self.state = state
+        self.client = client
+        self.logger = logger
+        self.firstRetry = firstRetry
+        self.maximumRetry = maximumRetry
+        self.pollInterval = pollInterval
+    }
+
+    enum Outcome: Sendable {
+        case delivered(executionID: String)
+        case retry(reason: String)
+        case drop(reason: String)
+    }
+
+    private struct Backoff {
+        var failures = 0
+        var notBefore: ContinuousClock.Instant
+        var failedAt: Date
+        var reason: String
+    }
+
+    public func run() async throws {
+        var backoffByProject: [String: Backoff] = [:]
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            guard !outbox.isEmpty else {
+                backoffByProject = [:]
+                try? await Task.sleep(for: pollInterval)
+                continue
+            }
+            let heads: [OutboxItem]
+            do {
+                heads = try await outbox.store.heads()
+            } catch {
+                logger.error("cannot read the outbox at \(outbox.path): \(error)")
+                try? await Task.sleep(for: .seconds(5))
+                continue
+            }
+            let now = ContinuousClock.now
+            let due = heads.filter { head in
+                guard let backoff = backoffByProject[head.projectID] else { return true }
+                if backoff.notBefore <= now { return true }
+                // The instance check saw it healthy after our failure: the outage is over.
+                let health = state.health(of: head.projectID)
+                return health.state == .ok && (health.checkedAt ?? .distantPast) > backoff.failedAt
+            }
+            guard !due.isEmpty else {
+                try? await Task.sleep(for: pollInterval)
+                continue
+            }
+            let results = await withTaskGroup(of: (OutboxItem, Outcome).self) { group in
+                for item in due {
+                    group.addTask { (item, await deliver(item)) }
+                }
+                var results: [(OutboxItem, Outcome)] = []
+                for await result in group { results.append(result) }
+                return results
+            }
+            for (item, outcome) in results {
+                await settle(item, outcome, backoff: &backoffByProject[item.projectID])
+            }
+        }
+    }
+
+    private func settle(_ item: OutboxItem, _ outcome: Outcome, backoff: inout Backoff?) async {
+        var metadata: Logger.Metadata = [
+            "outbox_id": "\(item.id)", "project_id": "\(item.projectID)", "function_id": "\(item.request.functionID)",
+            "attempts": "\(item.attempts + 1)",
+        ]
+        do {
+            switch outcome {
+            case .delivered(let executionID):
+                try await outbox.remove(id: item.id, outcome: "delivered")
+                metadata["execution_id"] = "\(executionID)"
+                logger.info("queued execution delivered", metadata: metadata)
+                backoff = nil
+            case .drop(let reason):
+                try await outbox.remove(id: item.id, outcome: "dropped")
+                metadata["reason"] = "\(reason)"
+                logger.error("queued execution dropped: \(reason)", metadata: metadata)
+                backoff = nil
+            case .retry(let reason):
+                let failures = (backoff?.failures ?? 0) + 1
+                let delay = retryDelay(afterFailures: failures)
+                let nextAttempt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                try await outbox.store.recordFailure(id: item.id, error: reason, nextAttemptAt: nextAttempt)
+                metadata["reason"] = "\(reason)"
+                metadata["next_attempt_at"] = "\(Timestamp.iso8601(nextAttempt))"
+                // One line per change of reason, not one per attempt: an outage can last a day.
+                if backoff?.reason != reason {
+                    logger.warning("queued executions for \(item.projectID) are waiting: \(reason)", metadata: metadata)
+                } else {
+                    logger.debug("outbox delivery failed again", metadata: metadata)
+                }
+                backoff = Backoff(failures: failures, notBefore: .now + delay, failedAt: Date(), reason: reason)
+            }
+        } catch {
+            logger.error("cannot update the outbox at \(outbox.path): \(error)", metadata: metadata)
+            backoff = Backoff(
+                failures: (backoff?.failures ?? 0) + 1,
+                notBefore: .now + .seconds(5),
+                failedAt: Date(),
+                reason: "\(error)"
+            )
+        }
+    }
+
+    /// Exponential from `firstRetry`, capped at `maximumRetry`, with "equal jitter" (half fixed,
+    /// half random) so many bridges behind one link do not retry in lockstep.
+    func retryDelay(afterFailures failures: Int) -> Duration {
+        let exponential = firstRetry * (1 << min(failures - 1, 20))
+        let capped = min(exponential, maximumRetry)
+        return capped / 2 + capped / 2 * Double.random(in: 0...1)
+    }
+
+    func deliver(_ item: OutboxItem, now: Date = Date()) async -> Outcome {
+        let settings = state.current.config.outbox
+        let age = now.timeIntervalSince(item.createdAt)
+        let maximumAge = Double(settings.maximumAge.components.seconds)
+        if age > maximumAge {
+            return .drop(reason: "not delivered within outbox.max_age (\(Int(maximumAge)) s)")
+        }
+        guard let instance = state.current.config.instance(projectID: item.projectID) else {
+            return .retry(reason: "instance '\(item.projectID)' is not in the configuration any more")
+        }
+        var request = item.request
+        if let text = request.scheduledAt, let schedule = ScheduleTime(parsing: text),
+            schedule.date.timeIntervalSince(now) < AppwriteRules.minimumScheduleLead
+        {
+            switch settings.lateSchedule {
+            case .drop:
+                return .drop(reason: "its schedule \(text) passed while Appwrite was unreachable (outbox.late_schedule: drop)")
+            case .run:
+                request.scheduledAt = nil
+                request.isAsync = true
+            }
+        }
+        let response: AppwriteResponse
+        do {
+            response = try await client.createExecution(request, on: instance)
+        } catch {
+            return .retry(reason: error.reason)
+        }
+        if response.status == 201 || response.status == 202 {
+            let executionID = response.json.flatMap { value -> String? in
+                guard case .object(let object) = value else { return nil }
+                return object["$id"]?.stringValue
+            }
+            return .delivered(executionID: executionID ?? "?")
+        }
+        let description = "HTTP \(response.status)" + (response.error.map { " \($0.type): \($0.explanation)" } ?? "")
+        // 401/403 too: a key revoked or rotated during the outage is fixed by the operator, and
+        // the queue should then go out rather than be lost.
+        if Outbox.retryableStatuses.contains(response.status) || response.status == 401 || response.status == 403
+            || response.status == 408
+        {
+            return .retry(reason: "Appwrite answered \(description)")
+        }
+        return .drop(reason: "Appwrite refused it: \(description)")
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+/// The durable queue behind the outbox: an SQLite file under the state directory. Every insert is
+/// committed with `synchronous = FULL`, so the row is on disk (fsync'd) before the caller hears 202,
+/// and survives SIGKILL and power loss.
+public final class OutboxStore: Sendable {
+    private let database: DatabaseQueue
+
+    public init(path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        project_id TEXT NOT NULL,
+                        function_id TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        last_error TEXT
+                    );
+                    CREATE INDEX IF NOT EXISTS outbox_by_project ON outbox(project_id, id);
+                    """
+            )
+        }
+    }
+
+    /// Appends a request; returns its id once it is on disk.
+    public func enqueue(_ request: CreateExecutionRequest, projectID: String, error: String?, now: Date = Date()) async throws
+        -> Int64
+    {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (project_id, function_id, request, created_at, attempts, next_attempt_at, last_error)
+                    VALUES (?, ?, ?, ?, 0, ?, ?)
+                    """,
+                arguments: [
+                    projectID, request.functionID, request.jsonBody.serialized, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, error,
+                ]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func pendingCount(projectID: String) async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE project_id = ?", arguments: [projectID]) ?? 0
+        }
+    }
+
+    public func count() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+    }
+
+    /// Every pending item, oldest first.
+    public func all() async throws -> [OutboxItem] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id").compactMap(Self.item)
+        }
+    }
+
+    /// The oldest item of each instance: delivery is strictly in order per instance.
+    public func heads() async throws -> [OutboxItem] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox GROUP BY project_id) ORDER BY id"
+            ).compactMap(Self.item)
+        }
+    }
+
+    /// Deletes an item; returns its project ID, or nil when there was no such item.
+    @discardableResult
+    public func remove(id: Int64) async throws -> String? {
+        try await database.write { db in
+            try String.fetchOne(db, sql: "DELETE FROM outbox WHERE id = ? RETURNING project_id", arguments: [id])
+        }
+    }
+
+    /// How many items each instance has waiting.
+    public func countsByProject() async throws -> [String: Int] {
+        try await database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT project_id, COUNT(*) AS n FROM outbox GROUP BY project_id") {
+                counts[row["project_id"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    public func recordFailure(id: Int64, error: String, nextAttemptAt: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                arguments: [error, nextAttemptAt.timeIntervalSince1970, id]
+            )
+        }
+    }
+
+    private static func item(_ row: Row) -> OutboxItem? {
+        let functionID: String = row["function_id"]
+        guard let request = CreateExecutionRequest(functionID: functionID, storedJSON: row["request"]) else { return nil }
+        return OutboxItem(
+            id: row["id"],
+            projectID: row["project_id"],
+            request: request,
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            attempts: row["attempts"],
+            nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
+            lastError: row["last_error"]
+        )
+    }
+}
