@@ -110,7 +110,11 @@ struct OutboxConfigTests {
 struct OutboxStoreTests {
     let path = NSTemporaryDirectory() + "bridge-outbox-\(UUID().uuidString)/outbox.sqlite"
 
-    func request(_ n: Int, scheduledAt: String? = nil) -> CreateExecutionRequest {
+    func request(_ n: Int, scheduledAt: String? = nil) -> OutboxRequest {
+        .execution(execution(n, scheduledAt: scheduledAt))
+    }
+
+    func execution(_ n: Int, scheduledAt: String? = nil) -> CreateExecutionRequest {
         CreateExecutionRequest(
             functionID: "echo",
             body: #"{"seq":\#(n)}"#,
@@ -120,6 +124,20 @@ struct OutboxStoreTests {
             headers: [("X-Source", "test")],
             scheduledAt: scheduledAt
         )
+    }
+
+    static func body(_ item: OutboxItem) -> String {
+        guard case .execution(let execution) = item.request else { return "" }
+        return execution.body
+    }
+
+    @Test func messagesRoundTripWithTheirKind() async throws {
+        let outbox = try await Outbox(path: path)
+        let message = try MessagePayload.translate(["message": "Door open", "topics": ["family"], "message_id": "door-1"], kind: .push)
+        _ = try await outbox.enqueue(.message(message), projectID: "home", reason: "down")
+        let item = try #require(try await outbox.store.all().first)
+        #expect(item.request == .message(message))
+        #expect(item.document(includeBody: false).serialized.contains(#""kind":"push","message_id":"door-1""#))
     }
 
     @Test func itemsSurviveReopeningInOrderPerInstance() async throws {
@@ -138,10 +156,10 @@ struct OutboxStoreTests {
         #expect(all.count == 6)
         #expect(all.first?.request == request(0))
         let heads = try await reopened.store.heads()
-        #expect(heads.map(\.request.body) == [#"{"seq":0}"#, #"{"seq":10}"#])
+        #expect(heads.map(Self.body) == [#"{"seq":0}"#, #"{"seq":10}"#])
         #expect(try await reopened.remove(id: heads[0].id, outcome: "delivered") == "home")
         #expect(try await reopened.remove(id: heads[0].id, outcome: "delivered") == nil)
-        #expect(Set(try await reopened.store.heads().map(\.request.body)) == [#"{"seq":1}"#, #"{"seq":10}"#])
+        #expect(Set(try await reopened.store.heads().map(Self.body)) == [#"{"seq":1}"#, #"{"seq":10}"#])
     }
 
     @Test func documentHidesBodiesUnlessAsked() async throws {
@@ -194,7 +212,7 @@ struct OutboxStoreTests {
         #expect(reason.contains("late_schedule"))
 
         var old = late
-        old.request.scheduledAt = nil
+        old.request = request(1)
         old.createdAt = Date().addingTimeInterval(-2 * 3_600)
         guard case .drop(let ageReason) = await try delivery(outbox, settings: "outbox:\n  max_age: 1h").deliver(old) else {
             Issue.record("an item older than max_age must be dropped")

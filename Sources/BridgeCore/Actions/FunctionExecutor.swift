@@ -28,8 +28,7 @@ public struct FunctionExecutor: Sendable {
         do {
             response = try await client.createExecution(request, on: instance)
         } catch {
-            let outcome = if case .timeout = error { "timeout" } else { "unreachable" }
-            metrics?.recordUpstream(projectID: instance.projectID, outcome: outcome, duration: ContinuousClock.now - started)
+            metrics?.recordUpstream(projectID: instance.projectID, outcome: error.isTimeout ? "timeout" : "unreachable", duration: ContinuousClock.now - started)
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
             logger.warning("execution not delivered", metadata: metadata)
@@ -52,6 +51,39 @@ public struct FunctionExecutor: Sendable {
         metadata["execution_id"] = "\(execution["$id"]?.stringValue ?? "?")"
         metadata["status"] = "\(execution["status"]?.stringValue ?? "?")"
         logger.info("execution created", metadata: metadata)
+        return response
+    }
+
+    /// Sends a validated message; returns Appwrite's Message exactly as Appwrite sent it.
+    public func send(_ message: CreateMessageRequest, on instance: InstanceConfig) async throws(BridgeError) -> AppwriteResponse {
+        let started = ContinuousClock.now
+        var metadata: Logger.Metadata = [
+            "project_id": "\(instance.projectID)", "kind": "\(message.kind.rawValue)", "message_id": "\(message.messageID)",
+        ]
+        let response: AppwriteResponse
+        do {
+            response = try await client.createMessage(message, on: instance)
+        } catch {
+            metrics?.recordUpstream(projectID: instance.projectID, outcome: error.isTimeout ? "timeout" : "unreachable", duration: ContinuousClock.now - started)
+            metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
+            metadata["error"] = "\(error.reason)"
+            logger.warning("message not delivered", metadata: metadata)
+            throw .upstreamFailed(projectID: instance.projectID, error)
+        }
+        metrics?.recordUpstream(projectID: instance.projectID, outcome: String(response.status), duration: ContinuousClock.now - started)
+        metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
+        metadata["upstream_status"] = "\(response.status)"
+        guard response.status == 201 || response.status == 200, case .object(let created)? = response.json else {
+            if let error = response.error { metadata["appwrite_type"] = "\(error.type)" }
+            logger.warning("message refused by Appwrite", metadata: metadata)
+            if response.isSuccess {
+                throw .upstreamFailed(projectID: instance.projectID, .invalidResponse("Appwrite answered HTTP \(response.status) without a Message"))
+            }
+            throw .upstreamRejected(projectID: instance.projectID, response: response)
+        }
+        metadata["message_id"] = "\(created["$id"]?.stringValue ?? message.messageID)"
+        metadata["status"] = "\(created["status"]?.stringValue ?? "?")"
+        logger.info("message created", metadata: metadata)
         return response
     }
 

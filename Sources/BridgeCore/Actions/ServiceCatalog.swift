@@ -15,6 +15,28 @@ enum ServiceCatalog {
                     ("response", ["optional": true]),
                 ])
             )
+            if instance.messaging {
+                for kind in MessageKind.allCases {
+                    services[ActionName.sendMessage(kind, projectID: instance.projectID)] = .object(
+                        JSONObject([
+                            ("name", .string("Send \(kind.displayName) on \(instance.name)")),
+                            ("description", .string("Sends \(kind.article) \(kind.displayName) through Appwrite Messaging of project \(instance.projectID).")),
+                            ("fields", messageFields(kind)),
+                            ("response", ["optional": true]),
+                        ])
+                    )
+                }
+            }
+            for action in instance.functionActions {
+                services[action.actionName] = .object(
+                    JSONObject([
+                        ("name", .string(action.name)),
+                        ("description", .string(action.description)),
+                        ("fields", configuredFunctionFields(action)),
+                        ("response", ["optional": true]),
+                    ])
+                )
+            }
         }
         return .array([.object(JSONObject([("domain", .string(ActionName.domain)), ("services", .object(services))]))])
     }
@@ -30,6 +52,65 @@ enum ServiceCatalog {
             field("function_scheduled_at", "Scheduled at", "ISO 8601 time with offset, whole minutes, more than a minute ahead; implies asynchronous.", example: "2030-01-01T07:30:00Z", selector: ["datetime": [:]]),
         ])
     )
+
+    /// The execute_function fields without function_id, each default the configured one.
+    static func configuredFunctionFields(_ action: FunctionAction) -> JSONValue {
+        guard case .object(let all) = executeFunctionFields else { return executeFunctionFields }
+        var fields = JSONObject()
+        for (key, value) in all.entries where key != "function_id" {
+            guard var field = value.objectValue else { continue }
+            if let configured = action.defaults[key] { field["default"] = configured }
+            fields[key] = .object(field)
+        }
+        return .object(fields)
+    }
+
+    static func messageFields(_ kind: MessageKind) -> JSONValue {
+        let recipients = "IDs; at least one recipient in topics, users or targets."
+        var fields: [(key: String, value: JSONValue)] = [
+            field("message", "Message", kind == .push ? "The notification text." : "The message text.", required: true, example: "The garage door is open", selector: ["text": ["multiline": true]])
+        ]
+        switch kind {
+        case .push: fields.append(field("title", "Title", "The notification title (≤ 256 characters).", example: "Garage", selector: ["text": [:]]))
+        case .email: fields.append(field("title", "Subject", "The email subject (≤ 998 characters).", required: true, example: "Garage door", selector: ["text": [:]]))
+        case .sms: break
+        }
+        fields += [
+            field("topics", "Topics", "Topic \(recipients)", example: "[\"family\"]", selector: ["object": [:]]),
+            field("users", "Users", "User \(recipients)", example: "[\"user1\"]", selector: ["object": [:]]),
+            field("targets", "Targets", "Target \(recipients)", example: "[\"phone1\"]", selector: ["object": [:]]),
+        ]
+        switch kind {
+        case .push:
+            fields += [
+                field("data", "Data", "Extra key-value data for the app.", example: "{\"door\": \"garage\"}", selector: ["object": [:]]),
+                field("action", "Action", "Action for the app when the notification is opened.", example: "open_camera", selector: ["text": [:]]),
+                field("image", "Image", "An image file as <bucketId>:<fileId>.", example: "snapshots:garage", selector: ["text": [:]]),
+                field("icon", "Icon", "Icon name.", example: "garage", selector: ["text": [:]]),
+                field("sound", "Sound", "Sound name.", example: "default", selector: ["text": [:]]),
+                field("color", "Color", "Icon color (Android).", example: "#ff0000", selector: ["text": [:]]),
+                field("tag", "Tag", "Notifications with one tag replace each other (Android).", example: "garage", selector: ["text": [:]]),
+                field("badge", "Badge", "App badge count (iOS).", example: "1", selector: ["number": [:]]),
+                field("priority", "Priority", "normal or high.", example: "high", selector: ["select": ["options": ["normal", "high"]]], defaultValue: "high"),
+                field("critical", "Critical", "Critical alert (iOS).", example: "false", selector: ["boolean": [:]]),
+                field("content_available", "Content available", "Wake the app in the background (iOS).", example: "false", selector: ["boolean": [:]]),
+            ]
+        case .email:
+            fields += [
+                field("html", "HTML", "The message is HTML.", example: "false", selector: ["boolean": [:]], defaultValue: false),
+                field("cc", "CC", "Target IDs to copy.", example: "[\"target2\"]", selector: ["object": [:]]),
+                field("bcc", "BCC", "Target IDs to copy blindly.", example: "[\"target3\"]", selector: ["object": [:]]),
+                field("attachments", "Attachments", "Files as <bucketId>:<fileId>.", example: "[\"reports:march\"]", selector: ["object": [:]]),
+            ]
+        case .sms: break
+        }
+        fields += [
+            field("draft", "Draft", "Save as a draft instead of sending.", example: "false", selector: ["boolean": [:]], defaultValue: false),
+            field("scheduled_at", "Scheduled at", "ISO 8601 time in the future to send at.", example: "2030-01-01T07:30:00Z", selector: ["datetime": [:]]),
+            field("message_id", "Message ID", "A custom message ID (makes retries idempotent), or unique().", example: "garage-2030-01-01", selector: ["text": [:]], defaultValue: "unique()"),
+        ]
+        return .object(JSONObject(fields))
+    }
 
     private static func field(
         _ key: String,

@@ -57,6 +57,22 @@ public struct AppwriteClient: Sendable {
         )
     }
 
+    public func createMessage(_ request: CreateMessageRequest, on instance: InstanceConfig) async throws(AppwriteClientError)
+        -> AppwriteResponse
+    {
+        try await send(.POST, "/messaging/messages/\(request.kind.rawValue)", body: request.jsonBody.serializedBytes, to: instance)
+    }
+
+    /// The same trick for messages.write: an invalid message ID is refused after the scope check.
+    public func probeMessagingScope(of instance: InstanceConfig) async throws(AppwriteClientError) -> AppwriteResponse {
+        try await send(
+            .POST,
+            "/messaging/messages/email",
+            body: Array(#"{"messageId":"\#(Self.scopeProbeFunctionID)"}"#.utf8),
+            to: instance
+        )
+    }
+
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, to instance: InstanceConfig) async throws(AppwriteClientError)
         -> AppwriteResponse
     {

@@ -15,6 +15,11 @@ public enum AppwriteClientError: Error, Sendable, Equatable {
         }
     }
 
+    public var isTimeout: Bool {
+        if case .timeout = self { return true }
+        return false
+    }
+
     private static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }

@@ -28,6 +28,30 @@ public struct BridgeConfig: Sendable, Equatable {
     }
 
     public var requiresToken: Bool { !tokens.isEmpty }
+
+    /// Every action name of every instance, in file order.
+    public var actions: [(name: String, target: ActionTarget)] {
+        instances.flatMap { instance -> [(name: String, target: ActionTarget)] in
+            var actions: [(name: String, target: ActionTarget)] = [(instance.actionName, .executeFunction(projectID: instance.projectID))]
+            if instance.messaging {
+                for kind in MessageKind.allCases {
+                    actions.append((ActionName.sendMessage(kind, projectID: instance.projectID), .sendMessage(projectID: instance.projectID, kind: kind)))
+                }
+            }
+            for action in instance.functionActions {
+                actions.append((action.actionName, .executeConfigured(projectID: instance.projectID, functionID: action.functionID)))
+            }
+            return actions
+        }
+    }
+
+    /// The target of an action name, or nil when no instance defines it.
+    public func target(ofAction name: String) -> ActionTarget? {
+        if let projectID = ActionName.executeFunctionProjectID(name), instance(projectID: projectID) != nil {
+            return .executeFunction(projectID: projectID)
+        }
+        return actions.first { $0.name == name }?.target
+    }
 }
 
 /// Bounds on what a client may send, so a hostile or broken client cannot tie the bridge up.
@@ -92,6 +116,12 @@ public struct InstanceConfig: Sendable, Equatable {
     /// The `functions:` allowlist; `.all` when the file has none.
     public var functions: Scope
     public var tls: UpstreamTLS = UpstreamTLS()
+    /// The object entries of `functions:`: each is an action of its own.
+    public var functionActions: [FunctionAction] = []
+    /// `messaging: true`: send_push/send_email/send_sms actions and a messages.write check.
+    public var messaging = false
+    /// `max_concurrency` for every call to this instance.
+    public var limit: ConcurrencyLimit?
 
     public init(
         projectID: String,
@@ -110,6 +140,67 @@ public struct InstanceConfig: Sendable, Equatable {
     }
 
     public var actionName: String { ActionName.executeFunctionPrefix + projectID }
+
+    /// The function action for a function ID, if `functions:` has an object entry for it.
+    public func functionAction(_ functionID: String) -> FunctionAction? {
+        functionActions.first { $0.functionID == functionID }
+    }
+}
+
+/// `execute_<project_id>_<function_id>`: one configured function as an action of its own.
+public struct FunctionAction: Sendable, Equatable {
+    public var functionID: String
+    public var actionName: String
+    public var name: String
+    public var description: String
+    /// execute_function payload fields applied under the caller's payload.
+    public var defaults: JSONObject
+    public var limit: ConcurrencyLimit?
+}
+
+/// At most `maxConcurrency` calls at once; later ones wait in a FIFO queue of `maxQueue` for at
+/// most `queueTimeoutSeconds`, then are refused with 429.
+public struct ConcurrencyLimit: Sendable, Equatable {
+    public static let defaultMaximumQueue = 100
+    public static let defaultQueueTimeoutSeconds = 30.0
+
+    public var maxConcurrency: Int
+    public var maxQueue: Int = ConcurrencyLimit.defaultMaximumQueue
+    public var queueTimeoutSeconds: Double = ConcurrencyLimit.defaultQueueTimeoutSeconds
+
+    public init(maxConcurrency: Int, maxQueue: Int = ConcurrencyLimit.defaultMaximumQueue, queueTimeoutSeconds: Double = ConcurrencyLimit.defaultQueueTimeoutSeconds) {
+        self.maxConcurrency = maxConcurrency
+        self.maxQueue = maxQueue
+        self.queueTimeoutSeconds = queueTimeoutSeconds
+    }
+}
+
+/// What an action name resolves to.
+public enum ActionTarget: Sendable, Equatable {
+    case executeFunction(projectID: String)
+    case executeConfigured(projectID: String, functionID: String)
+    case sendMessage(projectID: String, kind: MessageKind)
+
+    public var projectID: String {
+        switch self {
+        case .executeFunction(let projectID), .executeConfigured(let projectID, _), .sendMessage(let projectID, _): projectID
+        }
+    }
+}
+
+/// Appwrite Messaging's three providers.
+public enum MessageKind: String, Sendable, Equatable, CaseIterable {
+    case push, email, sms
+
+    var displayName: String {
+        switch self {
+        case .push: "push notification"
+        case .email: "email"
+        case .sms: "SMS"
+        }
+    }
+
+    var article: String { self == .push ? "a" : "an" }
 }
 
 /// How the bridge verifies an https instance. The default is the system's trust store.

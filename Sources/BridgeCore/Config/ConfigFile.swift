@@ -116,13 +116,16 @@ struct InstanceEntry: Decodable {
     var url: String
     var apiKey: SecretSource
     var timeoutSeconds: Double?
-    var functions: [String]?
+    var functions: [FunctionEntry]?
     var caFile: String?
     var tlsInsecure: Bool?
+    var messaging: Bool?
+    var limits: ConcurrencyEntry
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions, ca_file, tls_insecure
+        case messaging, max_concurrency, max_queue, queue_timeout_seconds
     }
 
     init(from decoder: any Decoder) throws {
@@ -134,7 +137,9 @@ struct InstanceEntry: Decodable {
         name = try container.decodeIfPresent(String.self, forKey: .name)
         url = try container.decode(String.self, forKey: .url)
         timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeout_seconds)
-        functions = try container.decodeIfPresent([String].self, forKey: .functions)
+        functions = try container.decodeIfPresent([FunctionEntry].self, forKey: .functions)
+        messaging = try container.decodeIfPresent(Bool.self, forKey: .messaging)
+        limits = try ConcurrencyEntry(decoder: decoder)
         caFile = try container.decodeIfPresent(String.self, forKey: .ca_file)
         tlsInsecure = try container.decodeIfPresent(Bool.self, forKey: .tls_insecure)
         apiKey = try SecretSource.decode(
@@ -143,6 +148,81 @@ struct InstanceEntry: Decodable {
             file: .api_key_file,
             environment: .api_key_env,
             inline: .api_key
+        )
+    }
+}
+
+/// `max_concurrency`, `max_queue` and `queue_timeout_seconds`, on an instance or a function.
+struct ConcurrencyEntry {
+    var maxConcurrency: Int?
+    var maxQueue: Int?
+    var queueTimeoutSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case max_concurrency, max_queue, queue_timeout_seconds
+    }
+
+    init(decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxConcurrency = try container.decodeIfPresent(Int.self, forKey: .max_concurrency)
+        maxQueue = try container.decodeIfPresent(Int.self, forKey: .max_queue)
+        queueTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .queue_timeout_seconds)
+    }
+}
+
+/// One entry of an instance's `functions:` list: a plain ID (allowed), or an object that also
+/// defines its own action with defaults and limits.
+struct FunctionEntry: Decodable {
+    var id: String
+    var details: Details?
+
+    struct Details {
+        var name: String?
+        var description: String?
+        /// The defaults as execute_function payload fields (function_method, …), in file order.
+        var defaults: [(key: String, value: JSONValue)]
+        var limits: ConcurrencyEntry
+        var fields: YAMLFields
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, name, description, method, path, headers, body, async, max_concurrency, max_queue, queue_timeout_seconds
+    }
+
+    init(from decoder: any Decoder) throws {
+        if let plain = try? decoder.singleValueContainer().decode(String.self) {
+            id = plain
+            return
+        }
+        let fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.id) else { throw fields.issue(nil, "missing required key 'id' (the function ID)") }
+        id = try container.decode(String.self, forKey: .id)
+        var defaults: [(key: String, value: JSONValue)] = []
+        if let method = try container.decodeIfPresent(String.self, forKey: .method) {
+            defaults.append(("function_method", .string(method)))
+        }
+        if let path = try container.decodeIfPresent(String.self, forKey: .path) {
+            defaults.append(("function_path", .string(path)))
+        }
+        if container.contains(.headers) {
+            let headers = try container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .headers)
+            var object = JSONObject()
+            for key in headers.allKeys { object[key.stringValue] = .string(try headers.decode(String.self, forKey: key)) }
+            defaults.append(("function_headers", .object(object)))
+        }
+        if let body = try container.decodeIfPresent(String.self, forKey: .body) {
+            defaults.append(("function_body", .string(body)))
+        }
+        if let isAsync = try container.decodeIfPresent(Bool.self, forKey: .async) {
+            defaults.append(("function_async", .bool(isAsync)))
+        }
+        details = Details(
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            description: try container.decodeIfPresent(String.self, forKey: .description),
+            defaults: defaults,
+            limits: try ConcurrencyEntry(decoder: decoder),
+            fields: fields
         )
     }
 }

@@ -117,8 +117,11 @@ public struct ConfigLoader: Sendable {
                     "\(fields.path): the API key of '\(entry.projectID)' is written inline in the config file; prefer api_key_file or api_key_env"
                 )
             }
-            for functionID in entry.functions ?? [] where functionID != "*" && !AppwriteRules.isValidID(functionID) {
-                throw fields.issue("functions", "'\(functionID)' is not a valid Appwrite function ID (\(AppwriteRules.idRuleDescription))")
+            for function in entry.functions ?? [] where function.id != "*" && !AppwriteRules.isValidID(function.id) {
+                throw (function.details?.fields ?? fields).issue(
+                    function.details == nil ? "functions" : "id",
+                    "'\(function.id)' is not a valid Appwrite function ID (\(AppwriteRules.idRuleDescription))"
+                )
             }
             let key = try resolve(entry.apiKey, fields: fields, keys: ("api_key_file", "api_key_env"), folder: folder)
             let tls = try validateTLS(entry, baseURL: baseURL, folder: folder, warnings: &warnings)
@@ -129,15 +132,110 @@ public struct ConfigLoader: Sendable {
                     baseURL: baseURL,
                     apiKey: key,
                     timeoutSeconds: entry.timeoutSeconds ?? InstanceConfig.defaultTimeoutSeconds,
-                    functions: Scope(entry.functions)
+                    functions: Scope(entry.functions.map { $0.map(\.id) })
                 )
             )
             instances[instances.count - 1].tls = tls
+            instances[instances.count - 1].messaging = entry.messaging ?? false
+            instances[instances.count - 1].limit = try Self.validateLimit(entry.limits, fields: fields, inherited: nil)
+            instances[instances.count - 1].functionActions = try (entry.functions ?? []).compactMap { function in
+                try Self.validateFunctionAction(function, projectID: entry.projectID, instanceLimit: entry.limits)
+            }
         }
+        try Self.refuseActionClashes(instances, entries: document.instances)
         var config = BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
         config.limits = limits
         config.outbox = try validateOutbox(document, folder: folder)
         return config
+    }
+
+    /// Limits of an instance, or of a function (which inherits the instance's queue settings).
+    private static func validateLimit(_ entry: ConcurrencyEntry, fields: YAMLFields, inherited: ConcurrencyEntry?) throws
+        -> ConcurrencyLimit?
+    {
+        if entry.maxConcurrency == nil {
+            for key in ["max_queue", "queue_timeout_seconds"] where fields.has(key) && inherited == nil {
+                throw fields.issue(key, "only applies together with max_concurrency")
+            }
+        }
+        guard let maxConcurrency = entry.maxConcurrency else { return nil }
+        guard (1...10_000).contains(maxConcurrency) else {
+            throw fields.issue("max_concurrency", "must be between 1 and 10000")
+        }
+        var limit = ConcurrencyLimit(maxConcurrency: maxConcurrency)
+        if let maxQueue = entry.maxQueue ?? inherited?.maxQueue {
+            guard (0...100_000).contains(maxQueue) else {
+                throw fields.issue(fields.has("max_queue") ? "max_queue" : nil, "max_queue must be between 0 and 100000")
+            }
+            limit.maxQueue = maxQueue
+        }
+        if let timeout = entry.queueTimeoutSeconds ?? inherited?.queueTimeoutSeconds {
+            guard timeout > 0 && timeout <= 3_600 else {
+                throw fields.issue(
+                    fields.has("queue_timeout_seconds") ? "queue_timeout_seconds" : nil,
+                    "queue_timeout_seconds must be between 0 and 3600"
+                )
+            }
+            limit.queueTimeoutSeconds = timeout
+        }
+        return limit
+    }
+
+    private static func validateFunctionAction(_ entry: FunctionEntry, projectID: String, instanceLimit: ConcurrencyEntry) throws
+        -> FunctionAction?
+    {
+        guard let details = entry.details else { return nil }
+        // The defaults must make a valid payload on their own: a bad method or path is a
+        // configuration error now, not a 400 for every caller later.
+        var payload = JSONObject(details.defaults)
+        payload["function_id"] = .string(entry.id)
+        do {
+            _ = try ExecuteFunctionPayload.translate(.object(payload))
+        } catch {
+            let key = error.field.map { String($0.dropFirst("function_".count).split(separator: ".").first ?? "") }
+            throw details.fields.issue(key, error.message)
+        }
+        return FunctionAction(
+            functionID: entry.id,
+            actionName: ActionName.executeConfigured(projectID: projectID, functionID: entry.id),
+            name: details.name ?? "Run \(entry.id)",
+            description: details.description ?? "Runs the Appwrite Function \(entry.id) of project \(projectID).",
+            defaults: JSONObject(details.defaults),
+            limit: try validateLimit(details.limits, fields: details.fields, inherited: instanceLimit)
+        )
+    }
+
+    /// Slugs can collide (`a-b` and `a_b`); two actions with one name is an error at the later one.
+    private static func refuseActionClashes(_ instances: [InstanceConfig], entries: [InstanceEntry]) throws {
+        var seen: [String: String] = [:]
+        func claim(_ name: String, by owner: String, fields: YAMLFields, key: String?) throws {
+            if let earlier = seen[name] {
+                throw fields.issue(key, "the action name '\(name)' of \(owner) clashes with \(earlier); rename one of them")
+            }
+            seen[name] = owner
+        }
+        for (instance, entry) in zip(instances, entries) {
+            try claim(instance.actionName, by: "instance '\(instance.projectID)'", fields: entry.fields, key: "project_id")
+            if instance.messaging {
+                for kind in MessageKind.allCases {
+                    try claim(
+                        ActionName.sendMessage(kind, projectID: instance.projectID),
+                        by: "instance '\(instance.projectID)'",
+                        fields: entry.fields,
+                        key: "messaging"
+                    )
+                }
+            }
+            for function in entry.functions ?? [] {
+                guard let details = function.details else { continue }
+                try claim(
+                    ActionName.executeConfigured(projectID: instance.projectID, functionID: function.id),
+                    by: "function '\(function.id)' of instance '\(instance.projectID)'",
+                    fields: details.fields,
+                    key: "id"
+                )
+            }
+        }
     }
 
     private func validateTLS(

@@ -11,6 +11,7 @@ struct BridgeAPI {
     let reloader: ConfigReloader
     let metrics: BridgeMetrics
     let outbox: Outbox
+    let limiters: ConcurrencyLimiters
     let logger: Logger
 
     func register(on router: Router<BridgeRequestContext>) {
@@ -33,7 +34,7 @@ struct BridgeAPI {
         api.post("services/:domain/:action") { request, context in
             let action = context.parameters.get("action") ?? ""
             // Only configured actions get their own label: a scanner must not grow the registry.
-            let label = state.current.config.instances.contains { $0.actionName == action } ? action : "unknown"
+            let label = state.current.config.target(ofAction: action) != nil ? action : "unknown"
             do {
                 let response = try await callAction(request: request, context: context)
                 metrics.recordRequest(action: label, status: Int(response.status.code))
@@ -70,7 +71,7 @@ struct BridgeAPI {
             }
             logger.notice(
                 "queued execution deleted through the API",
-                metadata: ["outbox_id": "\(id)", "project_id": "\(item.projectID)", "function_id": "\(item.request.functionID)"]
+                metadata: ["outbox_id": "\(id)", "project_id": "\(item.projectID)", "kind": "\(item.request.kind)", "target_id": "\(item.request.targetID)"]
             )
             return JSONResponse.make(.object(JSONObject([("deleted", .bool(true)), ("outbox_id", .number(String(id)))])))
         }
@@ -85,20 +86,31 @@ struct BridgeAPI {
         let domain = try context.parameters.require("domain")
         let action = try context.parameters.require("action")
         guard domain == ActionName.domain else { throw BridgeError.unknownAction("\(domain).\(action)") }
-        guard let projectID = ActionName.executeFunctionProjectID(action) else {
+        guard let target = snapshot.config.target(ofAction: action),
+            let instance = snapshot.config.instance(projectID: target.projectID)
+        else {
+            if let projectID = ActionName.executeFunctionProjectID(action) { throw BridgeError.unknownInstance(projectID) }
             throw BridgeError.unknownAction(action)
         }
-        guard let instance = snapshot.config.instance(projectID: projectID) else {
-            throw BridgeError.unknownInstance(projectID)
-        }
-        if let token = context.token, !token.instances.allows(projectID) {
-            throw BridgeError.forbidden(tokenName: token.name, projectID: projectID)
+        if let token = context.token, !token.instances.allows(instance.projectID) {
+            throw BridgeError.forbidden(tokenName: token.name, projectID: instance.projectID)
         }
         let payload = try await RequestBody.json(request, limit: snapshot.config.limits.maximumBodyBytes)
         let execution: CreateExecutionRequest
         do {
-            execution = try ExecuteFunctionPayload.translate(payload)
-        } catch {
+            switch target {
+            case .executeFunction:
+                execution = try ExecuteFunctionPayload.translate(payload)
+            case .executeConfigured(_, let functionID):
+                let configured = instance.functionAction(functionID)
+                execution = try ExecuteFunctionPayload.translate(
+                    Self.merge(payload, under: configured?.defaults ?? JSONObject(), functionID: functionID)
+                )
+            case .sendMessage(_, let kind):
+                let message = try MessagePayload.translate(payload, kind: kind)
+                return try await send(message, to: instance, returnResponse: ReturnResponseFlag.isSet(in: request.uri.query))
+            }
+        } catch let error as PayloadError {
             throw BridgeError.invalidPayload(error)
         }
         if let token = context.token, !token.functions.allows(execution.functionID) {
@@ -107,30 +119,98 @@ struct BridgeAPI {
         if !instance.functions.allows(execution.functionID) {
             throw BridgeError.functionNotAllowed(
                 functionID: execution.functionID,
-                by: "the functions list of instance '\(projectID)'"
+                by: "the functions list of instance '\(instance.projectID)'"
             )
         }
-        if execution.isAsync {
-            if let queued = try await queueIfBehind(execution, instance: instance) { return queued }
+        if execution.isAsync, outbox.hasPending(projectID: instance.projectID) {
+            return try await queue(.execution(execution), instance: instance, reason: Self.behindQueueReason)
         }
         let result: AppwriteResponse
         do {
-            result = try await executor.execute(execution, on: instance)
-        } catch {
+            result = try await limited(instance: instance, functionID: execution.functionID) {
+                try await executor.execute(execution, on: instance)
+            }
+        } catch let error as BridgeError {
             // Fire-and-forget calls survive an outage: nobody waits for the Execution, so it is
             // stored and delivered later instead of lost. Synchronous calls fail fast instead.
             guard execution.isAsync, let reason = Self.outboxReason(for: error) else { throw error }
-            return try await queue(execution, instance: instance, reason: reason)
+            return try await queue(.execution(execution), instance: instance, reason: reason)
         }
-        guard ReturnResponseFlag.isSet(in: request.uri.query) else {
-            return JSONResponse.make(bytes: Array("[]".utf8))
+        return Self.answer(result, returnResponse: ReturnResponseFlag.isSet(in: request.uri.query))
+    }
+
+    /// Messages go through the outbox whenever Appwrite cannot take them: a notification lost in
+    /// an outage is exactly what users fear, and nobody waits for the Message object.
+    private func send(_ message: CreateMessageRequest, to instance: InstanceConfig, returnResponse: Bool) async throws -> Response {
+        if outbox.hasPending(projectID: instance.projectID) {
+            return try await queue(.message(message), instance: instance, reason: Self.behindQueueReason)
         }
-        // Spliced, not re-encoded: the Execution reaches the caller byte for byte as Appwrite sent it.
+        let result: AppwriteResponse
+        do {
+            result = try await limited(instance: instance, functionID: nil) {
+                try await executor.send(message, on: instance)
+            }
+        } catch let error as BridgeError {
+            guard let reason = Self.outboxReason(for: error) else { throw error }
+            return try await queue(.message(message), instance: instance, reason: reason)
+        }
+        return Self.answer(result, returnResponse: returnResponse)
+    }
+
+    /// Home Assistant's answer: `[]`, or the Appwrite object spliced in byte for byte.
+    private static func answer(_ result: AppwriteResponse, returnResponse: Bool) -> Response {
+        guard returnResponse else { return JSONResponse.make(bytes: Array("[]".utf8)) }
         var body = Array(#"{"changed_states":[],"service_response":"#.utf8)
         body += result.body
         body.append(UInt8(ascii: "}"))
         return JSONResponse.make(bytes: body)
     }
+
+    /// Runs an upstream call inside the instance's and the function's concurrency limits.
+    private func limited(
+        instance: InstanceConfig,
+        functionID: String?,
+        _ body: () async throws -> AppwriteResponse
+    ) async throws -> AppwriteResponse {
+        do {
+            return try await limiters.run(instance: instance, functionID: functionID, body)
+        } catch let rejection as ConcurrencyRejection {
+            let label = functionID.flatMap { id in instance.functionAction(id)?.limit.map { _ in "\(instance.projectID)/\(id)" } }
+            let limit = functionID.flatMap { instance.functionAction($0)?.limit } ?? instance.limit
+            throw BridgeError.overloaded(
+                limit: label ?? instance.projectID,
+                rejection: rejection,
+                retryAfterSeconds: Int((limit?.queueTimeoutSeconds ?? 1).rounded(.up))
+            )
+        }
+    }
+
+    /// A configured function's action: its defaults under the caller's payload (headers merged,
+    /// the caller's winning), and its function ID, which the caller may not change.
+    static func merge(_ payload: JSONValue, under defaults: JSONObject, functionID: String) throws(PayloadError) -> JSONValue {
+        guard case .object(let given) = payload else {
+            throw PayloadError(field: nil, "the payload must be a JSON object, got \(payload.typeName)")
+        }
+        if given["function_id"] != nil {
+            throw PayloadError(field: "function_id", "this action always runs '\(functionID)'; leave function_id out")
+        }
+        var merged = defaults
+        for (key, value) in given.entries {
+            if key == "function_headers", case .object(let callerHeaders) = value,
+                case .object(let defaultHeaders)? = defaults["function_headers"]
+            {
+                let overridden = Set(callerHeaders.keys.map { $0.lowercased() })
+                let kept = defaultHeaders.entries.filter { !overridden.contains($0.key.lowercased()) }
+                merged[key] = .object(JSONObject(kept + callerHeaders.entries))
+            } else {
+                merged[key] = value
+            }
+        }
+        merged["function_id"] = .string(functionID)
+        return .object(merged)
+    }
+
+    static let behindQueueReason = "earlier calls for this instance are still queued"
 
     /// Why a failed asynchronous call is worth queueing, or nil when retrying cannot help.
     static func outboxReason(for error: BridgeError) -> String? {
@@ -145,27 +225,23 @@ struct BridgeAPI {
         }
     }
 
-    /// Items already waiting for this instance go first: a new call joins the queue behind them.
-    private func queueIfBehind(_ execution: CreateExecutionRequest, instance: InstanceConfig) async throws -> Response? {
-        guard outbox.hasPending(projectID: instance.projectID) else { return nil }
-        return try await queue(execution, instance: instance, reason: "earlier executions for this instance are still queued")
-    }
-
-    private func queue(_ execution: CreateExecutionRequest, instance: InstanceConfig, reason: String) async throws -> Response {
+    private func queue(_ item: OutboxRequest, instance: InstanceConfig, reason: String) async throws -> Response {
         let id: Int64
         do {
-            id = try await outbox.enqueue(execution, projectID: instance.projectID, reason: reason)
+            id = try await outbox.enqueue(item, projectID: instance.projectID, reason: reason)
         } catch {
             logger.error(
-                "execution lost: Appwrite is unreachable and the outbox cannot store it",
-                metadata: ["project_id": "\(instance.projectID)", "function_id": "\(execution.functionID)", "error": "\(error)"]
+                "\(item.kind) lost: Appwrite is unreachable and the outbox cannot store it",
+                metadata: [
+                    "project_id": "\(instance.projectID)", "kind": "\(item.kind)", "target_id": "\(item.targetID)", "error": "\(error)",
+                ]
             )
             throw BridgeError.outboxUnavailable(projectID: instance.projectID, reason: "\(error)")
         }
         logger.notice(
-            "execution queued in the outbox",
+            "\(item.kind) queued in the outbox",
             metadata: [
-                "outbox_id": "\(id)", "project_id": "\(instance.projectID)", "function_id": "\(execution.functionID)",
+                "outbox_id": "\(id)", "project_id": "\(instance.projectID)", "kind": "\(item.kind)", "target_id": "\(item.targetID)",
                 "reason": "\(reason)",
             ]
         )
@@ -174,7 +250,7 @@ struct BridgeAPI {
                 ("queued", .bool(true)),
                 ("outbox_id", .number(String(id))),
                 ("project_id", .string(instance.projectID)),
-                ("function_id", .string(execution.functionID)),
+                (item.kind == "execution" ? "function_id" : "message_id", .string(item.targetID)),
                 ("reason", .string(reason)),
             ])
         )
@@ -202,10 +278,24 @@ struct BridgeAPI {
                         ("state", .string(health.state.rawValue)),
                         ("reason", health.reason.map(JSONValue.string) ?? .null),
                         ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+                        ("capabilities", Self.capabilities(health, instance: instance)),
                     ])
                 )
             }
         )
+    }
+
+    /// One state per capability: `execute` always, `messaging` when the instance has it.
+    static func capabilities(_ health: InstanceHealth, instance: InstanceConfig) -> JSONValue {
+        func document(_ state: InstanceState, _ reason: String?) -> JSONValue {
+            .object(JSONObject([("state", .string(state.rawValue)), ("reason", reason.map(JSONValue.string) ?? .null)]))
+        }
+        var capabilities = JSONObject([("execute", document(health.state, health.reason))])
+        if instance.messaging {
+            let messaging = health.messaging ?? CapabilityHealth(state: health.state, reason: health.reason)
+            capabilities["messaging"] = document(messaging.state, messaging.reason)
+        }
+        return .object(capabilities)
     }
 
     private func readiness() -> Response {

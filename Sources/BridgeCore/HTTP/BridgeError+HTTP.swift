@@ -30,6 +30,7 @@ extension BridgeError: HTTPResponseError {
         case .internalError: .internalServerError
         case .outboxItemNotFound: .notFound
         case .outboxUnavailable: .serviceUnavailable
+        case .overloaded: .tooManyRequests
         }
     }
 
@@ -57,6 +58,8 @@ extension BridgeError: HTTPResponseError {
         case .internalError: "internal_error"
         case .outboxItemNotFound: "outbox_item_not_found"
         case .outboxUnavailable: "outbox_unavailable"
+        case .overloaded(_, .queueFull, _): "queue_full"
+        case .overloaded(_, .timedOut, _): "queue_timeout"
         }
     }
 
@@ -86,6 +89,10 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(let projectID, let error): "Appwrite instance '\(projectID)': \(error.reason)"
         case .internalError(let detail): detail
         case .outboxItemNotFound(let id): "the outbox has no item \(id) (delivered, dropped or never queued)"
+        case .overloaded(let limit, .queueFull, _):
+            "'\(limit)' is at its max_concurrency and its queue (max_queue) is full; try again later"
+        case .overloaded(let limit, .timedOut, _):
+            "'\(limit)' is at its max_concurrency and the call waited queue_timeout_seconds without a turn"
         case .outboxUnavailable(let projectID, let reason):
             "Appwrite instance '\(projectID)' is unreachable and the outbox could not store the execution: \(reason)"
         }
@@ -105,7 +112,9 @@ extension BridgeError: HTTPResponseError {
                 ])
             )
         }
-        return JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
+        var response = JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
+        if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
+        return response
     }
 
     /// How an Appwrite refusal reaches the caller.

@@ -18,6 +18,8 @@ public enum BridgeError: Error, Sendable {
     case upstreamFailed(projectID: String, AppwriteClientError)
     case internalError(String)
     case outboxItemNotFound(Int64)
+    /// A `max_concurrency` limit's queue was full, or the call waited too long in it.
+    case overloaded(limit: String, rejection: ConcurrencyRejection, retryAfterSeconds: Int)
     /// The outbox could not store an execution Appwrite could not take either.
     case outboxUnavailable(projectID: String, reason: String)
 }

@@ -15,10 +15,13 @@ public struct InstanceChecker: Sendable {
     }
 
     public func check(_ instance: InstanceConfig, now: @Sendable () -> Date = Date.init) async -> InstanceHealth {
-        let health =
-            offline
-            ? InstanceHealth(state: .unchecked, reason: "network checks are off (--offline)", checkedAt: now())
-            : await measure(instance, now: now)
+        var health: InstanceHealth
+        if offline {
+            health = InstanceHealth(state: .unchecked, reason: "network checks are off (--offline)", checkedAt: now())
+            if instance.messaging { health.messaging = CapabilityHealth(state: .unchecked, reason: health.reason) }
+        } else {
+            health = await measure(instance, now: now)
+        }
         metrics?.recordInstanceCheck(projectID: instance.projectID, state: health.state)
         return health
     }
@@ -27,18 +30,28 @@ public struct InstanceChecker: Sendable {
         do {
             let health = try await client.health(of: instance)
             if let problem = Self.healthProblem(health, instance: instance) {
-                return InstanceHealth(state: problem.state, reason: problem.reason, checkedAt: now(), appwriteType: health.error?.type)
+                var result = InstanceHealth(state: problem.state, reason: problem.reason, checkedAt: now(), appwriteType: health.error?.type)
+                if instance.messaging { result.messaging = CapabilityHealth(state: problem.state, reason: problem.reason) }
+                return result
             }
             let probe = try await client.probeExecutionScope(of: instance)
             let outcome = Self.scopeOutcome(probe)
-            return InstanceHealth(state: outcome.state, reason: outcome.reason, checkedAt: now(), appwriteType: probe.error?.type)
+            var result = InstanceHealth(state: outcome.state, reason: outcome.reason, checkedAt: now(), appwriteType: probe.error?.type)
+            if instance.messaging {
+                let messagingProbe = try await client.probeMessagingScope(of: instance)
+                let messaging = Self.scopeOutcome(messagingProbe, scope: "messages.write")
+                result.messaging = CapabilityHealth(state: messaging.state, reason: messaging.reason)
+            }
+            return result
         } catch {
             let state: InstanceState
             switch error {
             case .unreachable, .timeout: state = .unreachable
             case .invalidResponse: state = .error
             }
-            return InstanceHealth(state: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now())
+            var result = InstanceHealth(state: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now())
+            if instance.messaging { result.messaging = CapabilityHealth(state: state, reason: result.reason) }
+            return result
         }
     }
 
@@ -62,7 +75,7 @@ public struct InstanceChecker: Sendable {
         }
     }
 
-    static func scopeOutcome(_ response: AppwriteResponse) -> (state: InstanceState, reason: String?) {
+    static func scopeOutcome(_ response: AppwriteResponse, scope: String = "executions.write") -> (state: InstanceState, reason: String?) {
         guard let error = response.error else {
             return (.error, "the scope probe answered HTTP \(response.status) without an Appwrite error")
         }
@@ -70,7 +83,7 @@ public struct InstanceChecker: Sendable {
         case (400, _) where error.type != "general_unauthorized_scope":
             return (.ok, nil)
         case (401, "general_unauthorized_scope"):
-            return (.missingScope, "the API key lacks the executions.write scope: \(error.explanation)")
+            return (.missingScope, "the API key lacks the \(scope) scope: \(error.explanation)")
         case (401, _):
             return (.invalidKey, "Appwrite refused the API key: \(error.explanation)")
         default:

@@ -21,6 +21,9 @@ public struct InstanceHealth: Sendable, Equatable {
     public var checkedAt: Date?
     /// The Appwrite error type behind the state, when Appwrite gave one.
     public var appwriteType: String?
+    /// `messaging: true` instances: the state of the messages.write check. `state` above is the
+    /// execute capability's (the instance's main job).
+    public var messaging: CapabilityHealth?
 
     public init(state: InstanceState, reason: String? = nil, checkedAt: Date? = nil, appwriteType: String? = nil) {
         self.state = state
@@ -33,6 +36,17 @@ public struct InstanceHealth: Sendable, Equatable {
 
     /// Equal for logging purposes: a state change is worth a log line, a new timestamp is not.
     func sameOutcome(as other: InstanceHealth) -> Bool {
-        state == other.state && reason == other.reason
+        state == other.state && reason == other.reason && messaging == other.messaging
+    }
+}
+
+/// The state of one capability of an instance (`execute`, `messaging`).
+public struct CapabilityHealth: Sendable, Equatable {
+    public var state: InstanceState
+    public var reason: String?
+
+    public init(state: InstanceState, reason: String? = nil) {
+        self.state = state
+        self.reason = reason
     }
 }

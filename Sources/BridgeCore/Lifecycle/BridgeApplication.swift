@@ -79,7 +79,15 @@ public enum BridgeApplication {
 
         let router = Router(context: BridgeRequestContext.self)
         router.add(middleware: ErrorMiddleware(state: state))
-        BridgeAPI(state: state, executor: executor, reloader: reloader, metrics: metrics, outbox: outbox, logger: logger)
+        BridgeAPI(
+            state: state,
+            executor: executor,
+            reloader: reloader,
+            metrics: metrics,
+            outbox: outbox,
+            limiters: ConcurrencyLimiters(metrics: metrics),
+            logger: logger
+        )
             .register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }

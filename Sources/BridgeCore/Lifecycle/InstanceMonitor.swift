@@ -99,7 +99,17 @@ public struct InstanceMonitor: Service {
             "project_id": "\(instance.projectID)", "instance": "\(instance.name)", "state": "\(health.state.rawValue)",
         ]
         if let reason = health.reason { metadata["reason"] = "\(reason)" }
-        if health.state == .ok {
+        if let messaging = health.messaging {
+            metadata["messaging"] = "\(messaging.state.rawValue)"
+            if let reason = messaging.reason { metadata["messaging_reason"] = "\(reason)" }
+        }
+        let messagingProblem = health.messaging.flatMap { $0.state == .ok ? nil : $0 }
+        if health.state == .ok, let messagingProblem {
+            logger.warning(
+                "instance \(instance.projectID) is ok for executions, but messaging is \(messagingProblem.state.rawValue): \(messagingProblem.reason ?? "no reason given")",
+                metadata: metadata
+            )
+        } else if health.state == .ok {
             logger.info("instance \(instance.projectID) is ok", metadata: metadata)
         } else {
             logger.warning(

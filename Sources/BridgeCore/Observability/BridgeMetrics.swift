@@ -83,3 +83,18 @@ extension BridgeMetrics {
         ).increment()
     }
 }
+
+extension BridgeMetrics {
+    func recordConcurrency(label: String, inFlight: Int, queued: Int) {
+        Gauge(label: "appwrite_bridge_concurrency_in_flight", dimensions: [("limit", label)], factory: factory).record(inFlight)
+        Gauge(label: "appwrite_bridge_concurrency_queued", dimensions: [("limit", label)], factory: factory).record(queued)
+    }
+
+    func recordConcurrencyRejection(label: String, reason: ConcurrencyRejection) {
+        Counter(
+            label: "appwrite_bridge_concurrency_rejected_total",
+            dimensions: [("limit", label), ("reason", reason == .queueFull ? "queue_full" : "queue_timeout")],
+            factory: factory
+        ).increment()
+    }
+}

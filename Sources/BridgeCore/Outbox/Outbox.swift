@@ -33,7 +33,7 @@ public final class Outbox: Sendable {
     public var isEmpty: Bool { pendingByProject.withLock { $0.values.allSatisfy { $0 == 0 } } }
 
     /// Stores the request durably; returns its outbox ID once it is fsync'd.
-    public func enqueue(_ request: CreateExecutionRequest, projectID: String, reason: String) async throws -> Int64 {
+    public func enqueue(_ request: OutboxRequest, projectID: String, reason: String) async throws -> Int64 {
         let id = try await store.enqueue(request, projectID: projectID, error: reason)
         adjust(projectID: projectID, by: 1)
         metrics?.recordOutboxEvent("queued", projectID: projectID)

@@ -35,7 +35,8 @@ public struct OutboxDelivery: Service {
     }
 
     enum Outcome: Sendable {
-        case delivered(executionID: String)
+        /// The ID Appwrite gave the execution or message.
+        case delivered(createdID: String)
         case retry(reason: String)
         case drop(reason: String)
     }
@@ -91,14 +92,15 @@ public struct OutboxDelivery: Service {
 
     private func settle(_ item: OutboxItem, _ outcome: Outcome, backoff: inout Backoff?) async {
         var metadata: Logger.Metadata = [
-            "outbox_id": "\(item.id)", "project_id": "\(item.projectID)", "function_id": "\(item.request.functionID)",
+            "outbox_id": "\(item.id)", "project_id": "\(item.projectID)", "kind": "\(item.request.kind)",
+            "target_id": "\(item.request.targetID)",
             "attempts": "\(item.attempts + 1)",
         ]
         do {
             switch outcome {
-            case .delivered(let executionID):
+            case .delivered(let createdID):
                 try await outbox.remove(id: item.id, outcome: "delivered")
-                metadata["execution_id"] = "\(executionID)"
+                metadata["created_id"] = "\(createdID)"
                 logger.info("queued execution delivered", metadata: metadata)
                 backoff = nil
             case .drop(let reason):
@@ -158,24 +160,27 @@ public struct OutboxDelivery: Service {
             case .drop:
                 return .drop(reason: "its schedule \(text) passed while Appwrite was unreachable (outbox.late_schedule: drop)")
             case .run:
-                request.scheduledAt = nil
-                request.isAsync = true
+                request = request.withoutSchedule()
             }
         }
         let response: AppwriteResponse
         do {
-            response = try await client.createExecution(request, on: instance)
+            switch request {
+            case .execution(let execution): response = try await client.createExecution(execution, on: instance)
+            case .message(let message): response = try await client.createMessage(message, on: instance)
+            }
         } catch {
             return .retry(reason: error.reason)
         }
-        if response.status == 201 || response.status == 202 {
-            let executionID = response.json.flatMap { value -> String? in
-                guard case .object(let object) = value else { return nil }
-                return object["$id"]?.stringValue
-            }
-            return .delivered(executionID: executionID ?? "?")
+        if (200..<300).contains(response.status) {
+            return .delivered(createdID: Self.createdID(response) ?? "?")
         }
         let description = "HTTP \(response.status)" + (response.error.map { " \($0.type): \($0.explanation)" } ?? "")
+        // A message with its own ID that "already exists" went out on an earlier attempt whose
+        // answer was lost: delivered, not a failure.
+        if case .message(let message) = request, response.status == 409, message.messageID != "unique()" {
+            return .delivered(createdID: message.messageID)
+        }
         // 401/403 too: a key revoked or rotated during the outage is fixed by the operator, and
         // the queue should then go out rather than be lost.
         if Outbox.retryableStatuses.contains(response.status) || response.status == 401 || response.status == 403
@@ -184,5 +189,10 @@ public struct OutboxDelivery: Service {
             return .retry(reason: "Appwrite answered \(description)")
         }
         return .drop(reason: "Appwrite refused it: \(description)")
+    }
+
+    private static func createdID(_ response: AppwriteResponse) -> String? {
+        guard case .object(let object)? = response.json else { return nil }
+        return object["$id"]?.stringValue
     }
 }

@@ -1,10 +1,69 @@
 import Foundation
 
-/// One asynchronous execution waiting in the outbox for its instance to come back.
+/// What waits in the outbox: an asynchronous execution or a message.
+public enum OutboxRequest: Sendable, Equatable {
+    case execution(CreateExecutionRequest)
+    case message(CreateMessageRequest)
+
+    /// "execution", or the message kind: push, email, sms.
+    public var kind: String {
+        switch self {
+        case .execution: "execution"
+        case .message(let message): message.kind.rawValue
+        }
+    }
+
+    /// The function ID of an execution, the message ID of a message.
+    public var targetID: String {
+        switch self {
+        case .execution(let execution): execution.functionID
+        case .message(let message): message.messageID
+        }
+    }
+
+    public var jsonBody: JSONValue {
+        switch self {
+        case .execution(let execution): execution.jsonBody
+        case .message(let message): message.jsonBody
+        }
+    }
+
+    public var scheduledAt: String? {
+        switch self {
+        case .execution(let execution): execution.scheduledAt
+        case .message(let message): message.scheduledAt
+        }
+    }
+
+    /// The request sent now instead of at its (passed) schedule.
+    func withoutSchedule() -> OutboxRequest {
+        switch self {
+        case .execution(var execution):
+            execution.scheduledAt = nil
+            execution.isAsync = true
+            return .execution(execution)
+        case .message(let message):
+            return .message(message.withoutSchedule())
+        }
+    }
+
+    init?(kind: String, targetID: String, storedJSON: String) {
+        if kind == "execution" {
+            guard let execution = CreateExecutionRequest(functionID: targetID, storedJSON: storedJSON) else { return nil }
+            self = .execution(execution)
+            return
+        }
+        guard let messageKind = MessageKind(rawValue: kind), case .object(let parameters)? = try? JSONParser.parse(storedJSON)
+        else { return nil }
+        self = .message(CreateMessageRequest(kind: messageKind, messageID: targetID, parameters: parameters))
+    }
+}
+
+/// One asynchronous execution or message waiting in the outbox for its instance to come back.
 public struct OutboxItem: Sendable, Equatable {
     public var id: Int64
     public var projectID: String
-    public var request: CreateExecutionRequest
+    public var request: OutboxRequest
     public var createdAt: Date
     public var attempts: Int
     public var nextAttemptAt: Date
@@ -15,9 +74,17 @@ public struct OutboxItem: Sendable, Equatable {
         var object = JSONObject([
             ("id", .number(String(id))),
             ("project_id", .string(projectID)),
-            ("function_id", .string(request.functionID)),
-            ("method", .string(request.method)),
-            ("path", .string(request.path)),
+            ("kind", .string(request.kind)),
+        ])
+        switch request {
+        case .execution(let execution):
+            object["function_id"] = .string(execution.functionID)
+            object["method"] = .string(execution.method)
+            object["path"] = .string(execution.path)
+        case .message(let message):
+            object["message_id"] = .string(message.messageID)
+        }
+        object = JSONObject(object.entries + [
             ("scheduled_at", request.scheduledAt.map(JSONValue.string) ?? .null),
             ("created_at", .string(Timestamp.iso8601(createdAt))),
             ("attempts", .number(String(attempts))),

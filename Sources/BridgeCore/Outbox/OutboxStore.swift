@@ -15,37 +15,41 @@ public final class OutboxStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
-        try database.write { db in
+        // Versioned schema: a later release migrates the file a running system already has.
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
             try db.execute(
                 sql: """
-                    CREATE TABLE IF NOT EXISTS outbox (
+                    CREATE TABLE outbox (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
                         project_id TEXT NOT NULL,
-                        function_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        target_id TEXT NOT NULL,
                         request TEXT NOT NULL,
                         created_at REAL NOT NULL,
                         attempts INTEGER NOT NULL DEFAULT 0,
                         next_attempt_at REAL NOT NULL,
                         last_error TEXT
                     );
-                    CREATE INDEX IF NOT EXISTS outbox_by_project ON outbox(project_id, id);
+                    CREATE INDEX outbox_by_project ON outbox(project_id, id);
                     """
             )
         }
+        try migrator.migrate(database)
     }
 
     /// Appends a request; returns its id once it is on disk.
-    public func enqueue(_ request: CreateExecutionRequest, projectID: String, error: String?, now: Date = Date()) async throws
+    public func enqueue(_ request: OutboxRequest, projectID: String, error: String?, now: Date = Date()) async throws
         -> Int64
     {
         try await database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO outbox (project_id, function_id, request, created_at, attempts, next_attempt_at, last_error)
-                    VALUES (?, ?, ?, ?, 0, ?, ?)
+                    INSERT INTO outbox (project_id, kind, target_id, request, created_at, attempts, next_attempt_at, last_error)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?)
                     """,
                 arguments: [
-                    projectID, request.functionID, request.jsonBody.serialized, now.timeIntervalSince1970,
+                    projectID, request.kind, request.targetID, request.jsonBody.serialized, now.timeIntervalSince1970,
                     now.timeIntervalSince1970, error,
                 ]
             )
@@ -109,8 +113,9 @@ public final class OutboxStore: Sendable {
     }
 
     private static func item(_ row: Row) -> OutboxItem? {
-        let functionID: String = row["function_id"]
-        guard let request = CreateExecutionRequest(functionID: functionID, storedJSON: row["request"]) else { return nil }
+        guard let request = OutboxRequest(kind: row["kind"], targetID: row["target_id"], storedJSON: row["request"]) else {
+            return nil
+        }
         return OutboxItem(
             id: row["id"],
             projectID: row["project_id"],
