@@ -130,6 +130,7 @@ enum HTTP {
     struct Reply {
         var status: Int
         var contentType: String?
+        var retryAfter: String? = nil
         var body: [UInt8]
         var text: String { String(decoding: body, as: UTF8.self) }
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
@@ -160,6 +161,7 @@ enum HTTP {
         return Reply(
             status: Int(response.status.code),
             contentType: response.headers.first(name: "Content-Type"),
+            retryAfter: response.headers.first(name: "Retry-After"),
             body: buffer.readBytes(length: buffer.readableBytes) ?? []
         )
     }
