@@ -166,11 +166,12 @@ struct ConcurrencyLimiterTests {
                 group.addTask {
                     try await limiter.run {
                         order.append("start \(n)")
-                        try await Task.sleep(for: .milliseconds(100))
+                        try await Task.sleep(for: .milliseconds(300))
                         order.append("end \(n)")
                     }
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                // The next caller arrives only once this one holds a slot or a place in the queue.
+                while limiter.inFlight + limiter.queued < n + 1 { try await Task.sleep(for: .milliseconds(1)) }
             }
             #expect(limiter.inFlight == 1 && limiter.queued == 2)
             await #expect(throws: ConcurrencyRejection.queueFull) { try await limiter.run {} }

@@ -74,9 +74,15 @@ struct FunctionActionTests {
             let runs = try await withThrowingTaskGroup(of: (Int, HTTP.Reply).self) { group in
                 for seq in 0..<5 {
                     group.addTask { (seq, try await HTTP.post(url, json: #"{"function_body": "\#(seq)"}"#)) }
-                    try await Task.sleep(for: .milliseconds(40))  // a known arrival order
+                    // A known arrival order: the next call goes out once this one holds a slot or a place.
+                    let gauge = seq == 0
+                        ? #"appwrite_bridge_concurrency_in_flight{limit="home1234/open_gate"} 1"#
+                        : #"appwrite_bridge_concurrency_queued{limit="home1234/open_gate"} \#(seq)"#
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while try await !HTTP.get("\(servers.bridgeURL)/metrics").text.contains(gauge), ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
                 }
-                try await Task.sleep(for: .milliseconds(100))
                 // One running, four waiting: the sixth finds the queue full and is refused at once.
                 let started = ContinuousClock.now
                 let sixth = try await HTTP.post(url, json: #"{"function_body": "6"}"#)

@@ -5,12 +5,83 @@ import Foundation
 public enum ExecuteFunctionPayload {
     public static let fieldNames = [
         "function_id", "function_body", "function_method", "function_path", "function_headers", "function_async",
-        "function_scheduled_at",
+        "function_scheduled_at", "function_scheduled_in", "function_wait", "function_wait_timeout", "function_callback_url",
     ]
+
+    public static let defaultWaitSeconds = 60
+    public static let maximumWaitSeconds = 900
+
+    /// The request plus what the bridge itself does around it.
+    public struct Call: Sendable {
+        public var request: CreateExecutionRequest
+        /// `function_wait`: poll until the execution is final, for at most this long.
+        public var wait: Duration?
+        public var callbackURL: String?
+    }
 
     /// Validates every field with Appwrite's rules and builds the request Appwrite will receive.
     /// `now` is a parameter so schedule checks are testable.
     public static func translate(_ payload: JSONValue, now: Date = Date()) throws(PayloadError) -> CreateExecutionRequest {
+        try translateCall(payload, now: now).request
+    }
+
+    public static func translateCall(_ payload: JSONValue, now: Date = Date()) throws(PayloadError) -> Call {
+        var call = Call(request: try translateRequest(payload, now: now))
+        guard case .object(let fields) = payload else { return call }
+        if let wait = try flag(fields["function_wait"], field: "function_wait"), wait {
+            if try asyncFlag(fields["function_async"]) == false {
+                throw PayloadError(field: "function_async", "function_wait waits for an asynchronous execution; drop function_async or set it to true")
+            }
+            call.request.isAsync = true
+            call.wait = .seconds(try waitTimeout(fields["function_wait_timeout"]))
+        } else if fields["function_wait_timeout"] != nil && fields["function_wait_timeout"] != .null {
+            throw PayloadError(field: "function_wait_timeout", "only applies with function_wait: true")
+        }
+        if let value = fields["function_callback_url"], value != .null {
+            guard case .string(let url) = value, let components = URLComponents(string: url),
+                let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https", components.host?.isEmpty == false
+            else {
+                throw PayloadError(field: "function_callback_url", "must be an http or https URL")
+            }
+            call.callbackURL = url
+        }
+        return call
+    }
+
+    static func waitTimeout(_ value: JSONValue?) throws(PayloadError) -> Int {
+        guard let value, value != .null else { return defaultWaitSeconds }
+        guard case .number(let text) = value, let seconds = Double(text), seconds >= 1, seconds <= Double(maximumWaitSeconds) else {
+            throw PayloadError(field: "function_wait_timeout", "must be a number of seconds from 1 to \(maximumWaitSeconds)")
+        }
+        return Int(seconds.rounded(.up))
+    }
+
+    static func flag(_ value: JSONValue?, field: String) throws(PayloadError) -> Bool? {
+        switch value {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case .string("true")?: return true
+        case .string("false")?: return false
+        case let other?: throw PayloadError(field: field, "must be true or false, got \(other.typeName)")
+        }
+    }
+
+    /// `function_scheduled_in`: "90s", "15m", "2h" from now, rounded up to the next whole minute
+    /// (Appwrite schedules to the minute) and written as an ISO 8601 UTC time.
+    static func scheduledIn(_ value: JSONValue?, now: Date) throws(PayloadError) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .string(let text) = value, let seconds = ConfigLoader.parseDuration(text), text.last?.isLetter == true else {
+            throw PayloadError(field: "function_scheduled_in", "must be a duration like \"90s\", \"15m\" or \"2h\"")
+        }
+        let target = (now.timeIntervalSince1970 + Double(seconds)) / 60
+        let minute = Date(timeIntervalSince1970: target.rounded(.up) * 60)
+        guard minute.timeIntervalSince(now) > AppwriteRules.minimumScheduleLead else {
+            throw PayloadError(field: "function_scheduled_in", "Appwrite needs a schedule more than a minute ahead; '\(text)' is too soon")
+        }
+        return minute.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+    }
+
+    static func translateRequest(_ payload: JSONValue, now: Date) throws(PayloadError) -> CreateExecutionRequest {
         guard case .object(let fields) = payload else {
             throw PayloadError(field: nil, "the payload must be a JSON object, got \(payload.typeName)")
         }
@@ -29,7 +100,12 @@ public enum ExecuteFunctionPayload {
         request.headers = try headers(fields["function_headers"])
         let explicitAsync = try asyncFlag(fields["function_async"])
         request.isAsync = explicitAsync ?? false
-        if let schedule = try scheduledAt(fields["function_scheduled_at"], now: now) {
+        let explicitSchedule = try scheduledAt(fields["function_scheduled_at"], now: now)
+        let relativeSchedule = try scheduledIn(fields["function_scheduled_in"], now: now)
+        if explicitSchedule != nil && relativeSchedule != nil {
+            throw PayloadError(field: "function_scheduled_in", "give function_scheduled_at or function_scheduled_in, not both")
+        }
+        if let schedule = explicitSchedule ?? relativeSchedule {
             if explicitAsync == false {
                 throw PayloadError(
                     field: "function_async",

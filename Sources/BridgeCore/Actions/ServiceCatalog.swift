@@ -50,6 +50,10 @@ enum ServiceCatalog {
             field("function_headers", "Headers", "Headers the function sees: names of letters, digits and hyphens, not starting with x-appwrite-.", example: "{\"X-Source\": \"home-assistant\"}", selector: ["object": [:]]),
             field("function_async", "Asynchronous", "Queue the execution and answer at once instead of waiting for the function.", example: "false", selector: ["boolean": [:]], defaultValue: false),
             field("function_scheduled_at", "Scheduled at", "ISO 8601 time with offset, whole minutes, more than a minute ahead; implies asynchronous.", example: "2030-01-01T07:30:00Z", selector: ["datetime": [:]]),
+            field("function_scheduled_in", "Scheduled in", "Run after this long (\"90s\", \"15m\", \"2h\"), rounded up to the next whole minute; implies asynchronous.", example: "15m", selector: ["text": [:]]),
+            field("function_wait", "Wait", "Run asynchronously, then wait until the execution completed or failed and answer the final Execution (needs executions.read).", example: "true", selector: ["boolean": [:]], defaultValue: false),
+            field("function_wait_timeout", "Wait timeout", "Seconds to wait with function_wait (1 to 900).", example: "60", selector: ["number": ["min": 1, "max": 900]], defaultValue: 60),
+            field("function_callback_url", "Callback URL", "POST the final Execution here when it completes (host must be in callbacks.allowed_hosts).", example: "http://homeassistant.local:8123/api/webhook/appwrite_done", selector: ["text": [:]]),
         ])
     )
 

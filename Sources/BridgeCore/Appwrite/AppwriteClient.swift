@@ -73,9 +73,46 @@ public struct AppwriteClient: Sendable {
         )
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, to instance: InstanceConfig) async throws(AppwriteClientError)
+    public func getExecution(functionID: String, executionID: String, on instance: InstanceConfig) async throws(AppwriteClientError)
         -> AppwriteResponse
     {
+        try await send(.GET, "/functions/\(functionID)/executions/\(executionID)", body: nil, to: instance)
+    }
+
+    /// The same trick for executions.read, which waiting, callbacks and execution updates need.
+    public func probeReadScope(of instance: InstanceConfig) async throws(AppwriteClientError) -> AppwriteResponse {
+        try await send(
+            .GET,
+            "/functions/\(Self.scopeProbeFunctionID)/executions/\(Self.scopeProbeFunctionID)",
+            body: nil,
+            to: instance
+        )
+    }
+
+    /// The gateway: a caller's Appwrite request, sent on with the instance's real key. The body is
+    /// passed through untouched so Appwrite sees exactly what the SDK sent.
+    public func forward(
+        _ method: HTTPMethod,
+        _ pathAndQuery: String,
+        body: [UInt8]?,
+        headers: [(String, String)],
+        to instance: InstanceConfig
+    ) async throws(AppwriteClientError) -> AppwriteResponse {
+        // send() labels a body application/json itself; the caller's Content-Type is only kept
+        // when it says something else (Appwrite then ignores the body, as it would directly).
+        let kept = headers.filter { name, value in
+            name.lowercased() != "content-type" || !value.lowercased().hasPrefix("application/json")
+        }
+        return try await send(method, pathAndQuery, body: body, to: instance, extraHeaders: kept)
+    }
+
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]?,
+        to instance: InstanceConfig,
+        extraHeaders: [(String, String)] = []
+    ) async throws(AppwriteClientError) -> AppwriteResponse {
         var request = HTTPClientRequest(url: instance.baseURL + path)
         request.method = method
         request.tlsConfiguration = instance.tls.clientConfiguration
@@ -83,8 +120,11 @@ public struct AppwriteClient: Sendable {
         request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
+                request.headers.add(name: "Content-Type", value: "application/json")
+            }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let timeout = TimeAmount.milliseconds(Int64(instance.timeoutSeconds * 1000))
@@ -114,7 +154,7 @@ public struct AppwriteClient: Sendable {
 
     /// Error texts from the networking stack name hosts and errno, never headers, so they are
     /// safe to log and return.
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError, error == .connectTimeout {
             return "connect timeout"
         }

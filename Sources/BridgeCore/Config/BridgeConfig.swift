@@ -1,3 +1,5 @@
+import Foundation
+
 /// The validated configuration the daemon runs on: secrets resolved, every field checked.
 /// A value type, so a reload builds a whole new one and swaps it in at once.
 public struct BridgeConfig: Sendable, Equatable {
@@ -8,6 +10,8 @@ public struct BridgeConfig: Sendable, Equatable {
     public var limits: RequestLimits = RequestLimits()
     /// Where the outbox keeps asynchronous executions while Appwrite is unreachable.
     public var outbox: OutboxSettings = OutboxSettings(stateDirectory: "state")
+    /// `callbacks.allowed_hosts`: where `function_callback_url` may point ("host" or "host:port").
+    public var callbackHosts: [String] = []
     /// Warnings to log once the logger is up (e.g. a secret written inline in the file).
     public var warnings: [String]
 
@@ -28,6 +32,16 @@ public struct BridgeConfig: Sendable, Equatable {
     }
 
     public var requiresToken: Bool { !tokens.isEmpty }
+
+    /// Whether a callback URL's host (and port) is on `callbacks.allowed_hosts`.
+    public func allowsCallback(to url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return false }
+        let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+        return callbackHosts.contains { entry in
+            let allowed = entry.lowercased()
+            return allowed == host || allowed == "\(host):\(port)" || allowed == "[\(host)]:\(port)"
+        }
+    }
 
     /// Every action name of every instance, in file order.
     public var actions: [(name: String, target: ActionTarget)] {

@@ -8,11 +8,12 @@ struct ConfigFile: Decodable {
     var limits: LimitsSection?
     var stateDirectory: String?
     var outbox: OutboxSection?
+    var callbacks: CallbacksSection?
     var instances: [InstanceEntry]
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, auth, limits, state_dir, outbox, instances
+        case listen, auth, limits, state_dir, outbox, callbacks, instances
     }
 
     init(from decoder: any Decoder) throws {
@@ -23,6 +24,7 @@ struct ConfigFile: Decodable {
         limits = try container.decodeIfPresent(LimitsSection.self, forKey: .limits)
         stateDirectory = try container.decodeIfPresent(String.self, forKey: .state_dir)
         outbox = try container.decodeIfPresent(OutboxSection.self, forKey: .outbox)
+        callbacks = try container.decodeIfPresent(CallbacksSection.self, forKey: .callbacks)
         guard container.contains(.instances) else {
             throw fields.issue(nil, "missing required key 'instances' (a list of Appwrite instances)")
         }
@@ -62,6 +64,21 @@ struct LimitsSection: Decodable {
         maxHeaderCount = try container.decodeIfPresent(Int.self, forKey: .max_header_count)
         maxHeaderBytes = try container.decodeIfPresent(Int.self, forKey: .max_header_bytes)
         idleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .idle_timeout_seconds)
+    }
+}
+
+struct CallbacksSection: Decodable {
+    var allowedHosts: [String]
+    var fields: YAMLFields
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case allowed_hosts
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try YAMLFields(decoder: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        allowedHosts = try container.decodeIfPresent([String].self, forKey: .allowed_hosts) ?? []
     }
 }
 

@@ -146,6 +146,12 @@ public struct ConfigLoader: Sendable {
         var config = BridgeConfig(listen: listen, tokens: tokens, instances: instances, warnings: warnings)
         config.limits = limits
         config.outbox = try validateOutbox(document, folder: folder)
+        for host in document.callbacks?.allowedHosts ?? [] {
+            guard !host.isEmpty, !host.contains("/"), URLComponents(string: "http://\(host)")?.host?.isEmpty == false else {
+                throw document.callbacks!.fields.issue("allowed_hosts", "'\(host)' is not a host or host:port (e.g. homeassistant.local:8123)")
+            }
+        }
+        config.callbackHosts = document.callbacks?.allowedHosts ?? []
         return config
     }
 

@@ -12,6 +12,7 @@ struct BridgeAPI {
     let metrics: BridgeMetrics
     let outbox: Outbox
     let limiters: ConcurrencyLimiters
+    let tracker: ExecutionTracker
     let logger: Logger
 
     func register(on router: Router<BridgeRequestContext>) {
@@ -43,6 +44,44 @@ struct BridgeAPI {
                 metrics.recordRequest(action: label, status: error.statusCode)
                 throw error
             }
+        }
+        api.get("executions/:project/:function/:execution") { _, context in
+            let projectID = try context.parameters.require("project")
+            guard let instance = state.current.config.instance(projectID: projectID) else { throw BridgeError.unknownInstance(projectID) }
+            guard context.mayCall(instance: projectID) else {
+                throw BridgeError.forbidden(tokenName: context.token?.name ?? "", projectID: projectID)
+            }
+            let functionID = try context.parameters.require("function")
+            let executionID = try context.parameters.require("execution")
+            guard AppwriteRules.isValidID(functionID), AppwriteRules.isValidID(executionID) else {
+                throw BridgeError.invalidPayload(PayloadError(field: nil, "function and execution IDs must be valid Appwrite IDs"))
+            }
+            let response: AppwriteResponse
+            do {
+                response = try await executor.client.getExecution(functionID: functionID, executionID: executionID, on: instance)
+            } catch let error as AppwriteClientError {
+                throw BridgeError.upstreamFailed(projectID: projectID, error)
+            }
+            guard response.status == 200 else { throw BridgeError.upstreamRejected(projectID: projectID, response: response) }
+            return JSONResponse.make(bytes: response.body)
+        }
+        api.get("events") { request, context in
+            let channels = Set(
+                request.uri.queryParameters.getAll("channels").flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                    .filter { !$0.isEmpty }
+            )
+            let token = context.token
+            let stream = tracker.hub.subscribe(channels: channels) { projectID in token?.instances.allows(projectID) ?? true }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    // A comment first, so clients (and proxies) see the stream is open at once.
+                    try await writer.write(ByteBuffer(string: ": appwrite-bridge execution events\n\n"))
+                    try await Self.streamEvents(stream, to: &writer)
+                    try await writer.finish(nil)
+                }
+            )
         }
         api.get("outbox") { request, context in
             let bodies = request.uri.queryParameters.get("bodies").map { ["", "1", "true", "yes"].contains($0.lowercased()) } ?? false
@@ -96,14 +135,14 @@ struct BridgeAPI {
             throw BridgeError.forbidden(tokenName: token.name, projectID: instance.projectID)
         }
         let payload = try await RequestBody.json(request, limit: snapshot.config.limits.maximumBodyBytes)
-        let execution: CreateExecutionRequest
+        let call: ExecuteFunctionPayload.Call
         do {
             switch target {
             case .executeFunction:
-                execution = try ExecuteFunctionPayload.translate(payload)
+                call = try ExecuteFunctionPayload.translateCall(payload)
             case .executeConfigured(_, let functionID):
                 let configured = instance.functionAction(functionID)
-                execution = try ExecuteFunctionPayload.translate(
+                call = try ExecuteFunctionPayload.translateCall(
                     Self.merge(payload, under: configured?.defaults ?? JSONObject(), functionID: functionID)
                 )
             case .sendMessage(_, let kind):
@@ -112,6 +151,11 @@ struct BridgeAPI {
             }
         } catch let error as PayloadError {
             throw BridgeError.invalidPayload(error)
+        }
+        let execution = call.request
+        if let url = call.callbackURL, !snapshot.config.allowsCallback(to: url) { throw BridgeError.callbackNotAllowed(url) }
+        if call.wait != nil, let read = state.health(of: instance.projectID).read, read.state == .missingScope {
+            throw BridgeError.waitUnavailable(projectID: instance.projectID, reason: read.reason ?? "the API key lacks executions.read")
         }
         if let token = context.token, !token.functions.allows(execution.functionID) {
             throw BridgeError.functionNotAllowed(functionID: execution.functionID, by: "token '\(token.name)'")
@@ -122,7 +166,7 @@ struct BridgeAPI {
                 by: "the functions list of instance '\(instance.projectID)'"
             )
         }
-        if execution.isAsync, outbox.hasPending(projectID: instance.projectID) {
+        if execution.isAsync, call.wait == nil, outbox.hasPending(projectID: instance.projectID) {
             return try await queue(.execution(execution), instance: instance, reason: Self.behindQueueReason)
         }
         let result: AppwriteResponse
@@ -133,8 +177,35 @@ struct BridgeAPI {
         } catch let error as BridgeError {
             // Fire-and-forget calls survive an outage: nobody waits for the Execution, so it is
             // stored and delivered later instead of lost. Synchronous calls fail fast instead.
-            guard execution.isAsync, let reason = Self.outboxReason(for: error) else { throw error }
+            // A caller who waits for the result is waiting: like a synchronous call, no queue.
+            guard execution.isAsync, call.wait == nil, let reason = Self.outboxReason(for: error) else { throw error }
             return try await queue(.execution(execution), instance: instance, reason: reason)
+        }
+        tracker.created(
+            result,
+            functionID: execution.functionID,
+            instance: instance,
+            callbackURL: call.callbackURL,
+            willWait: call.wait != nil
+        )
+        if let wait = call.wait, case .object(let created)? = result.json, let executionID = created["$id"]?.stringValue,
+            !ExecutionTracker.finalStatuses.contains(created["status"]?.stringValue ?? "")
+        {
+            guard
+                let final = try await tracker.follow(
+                    functionID: execution.functionID,
+                    executionID: executionID,
+                    lastStatus: created["status"]?.stringValue ?? "",
+                    instance: instance,
+                    limit: wait
+                )
+            else {
+                throw BridgeError.waitTimedOut(executionID: executionID, seconds: Int(wait.components.seconds))
+            }
+            if let url = call.callbackURL {
+                Task { [tracker] in await tracker.deliverCallback(body: final.body, to: url, executionID: executionID) }
+            }
+            return Self.answer(final, returnResponse: true)
         }
         return Self.answer(result, returnResponse: ReturnResponseFlag.isSet(in: request.uri.query))
     }
@@ -208,6 +279,35 @@ struct BridgeAPI {
         }
         merged["function_id"] = .string(functionID)
         return .object(merged)
+    }
+
+    /// Writes events as SSE messages, with a keep-alive comment every 15 s of silence so idle
+    /// timeouts on the way do not cut the stream.
+    static func streamEvents(_ stream: AsyncStream<ExecutionEvent>, to writer: inout any ResponseBodyWriter) async throws {
+        var sequence = 0
+        let (ticks, tick) = AsyncStream.makeStream(of: ExecutionEvent?.self)
+        let forward = Task {
+            for await event in stream { tick.yield(event) }
+            tick.finish()
+        }
+        let keepAlive = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(15))
+                tick.yield(nil)
+            }
+        }
+        defer {
+            forward.cancel()
+            keepAlive.cancel()
+        }
+        for await item in ticks {
+            guard let event = item else {
+                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                continue
+            }
+            sequence += 1
+            try await writer.write(ByteBuffer(string: "id: \(sequence)\ndata: \(event.envelope.serialized)\n\n"))
+        }
     }
 
     static let behindQueueReason = "earlier calls for this instance are still queued"
@@ -295,6 +395,8 @@ struct BridgeAPI {
             let messaging = health.messaging ?? CapabilityHealth(state: health.state, reason: health.reason)
             capabilities["messaging"] = document(messaging.state, messaging.reason)
         }
+        let read = health.read ?? CapabilityHealth(state: health.state, reason: health.reason)
+        capabilities["read"] = document(read.state, read.reason)
         return .object(capabilities)
     }
 

@@ -31,6 +31,8 @@ extension BridgeError: HTTPResponseError {
         case .outboxItemNotFound: .notFound
         case .outboxUnavailable: .serviceUnavailable
         case .overloaded: .tooManyRequests
+        case .waitUnavailable, .callbackNotAllowed: .badRequest
+        case .waitTimedOut: .gatewayTimeout
         }
     }
 
@@ -58,6 +60,9 @@ extension BridgeError: HTTPResponseError {
         case .internalError: "internal_error"
         case .outboxItemNotFound: "outbox_item_not_found"
         case .outboxUnavailable: "outbox_unavailable"
+        case .waitUnavailable: "missing_scope"
+        case .waitTimedOut: "wait_timeout"
+        case .callbackNotAllowed: "invalid_payload"
         case .overloaded(_, .queueFull, _): "queue_full"
         case .overloaded(_, .timedOut, _): "queue_timeout"
         }
@@ -67,6 +72,8 @@ extension BridgeError: HTTPResponseError {
         switch self {
         case .invalidPayload(let error): error.field
         case .functionNotAllowed: "function_id"
+        case .waitUnavailable: "function_wait"
+        case .callbackNotAllowed: "function_callback_url"
         default: nil
         }
     }
@@ -89,6 +96,12 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(let projectID, let error): "Appwrite instance '\(projectID)': \(error.reason)"
         case .internalError(let detail): detail
         case .outboxItemNotFound(let id): "the outbox has no item \(id) (delivered, dropped or never queued)"
+        case .waitUnavailable(let projectID, let reason):
+            "function_wait cannot work on instance '\(projectID)': \(reason); give its key executions.read"
+        case .waitTimedOut(let executionID, let seconds):
+            "execution \(executionID) did not finish within \(seconds) s; it may still complete (GET /api/executions/…/\(executionID))"
+        case .callbackNotAllowed(let url):
+            "'\(url)' is not on callbacks.allowed_hosts in bridge.yaml"
         case .overloaded(let limit, .queueFull, _):
             "'\(limit)' is at its max_concurrency and its queue (max_queue) is full; try again later"
         case .overloaded(let limit, .timedOut, _):

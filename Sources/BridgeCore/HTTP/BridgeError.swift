@@ -18,6 +18,12 @@ public enum BridgeError: Error, Sendable {
     case upstreamFailed(projectID: String, AppwriteClientError)
     case internalError(String)
     case outboxItemNotFound(Int64)
+    /// function_wait cannot work on this instance (its key cannot read executions).
+    case waitUnavailable(projectID: String, reason: String)
+    /// function_wait_timeout passed before the execution finished.
+    case waitTimedOut(executionID: String, seconds: Int)
+    /// function_callback_url points at a host not in callbacks.allowed_hosts.
+    case callbackNotAllowed(String)
     /// A `max_concurrency` limit's queue was full, or the call waited too long in it.
     case overloaded(limit: String, rejection: ConcurrencyRejection, retryAfterSeconds: Int)
     /// The outbox could not store an execution Appwrite could not take either.

@@ -19,6 +19,7 @@ public struct InstanceChecker: Sendable {
         if offline {
             health = InstanceHealth(state: .unchecked, reason: "network checks are off (--offline)", checkedAt: now())
             if instance.messaging { health.messaging = CapabilityHealth(state: .unchecked, reason: health.reason) }
+            health.read = CapabilityHealth(state: .unchecked, reason: health.reason)
         } else {
             health = await measure(instance, now: now)
         }
@@ -32,11 +33,15 @@ public struct InstanceChecker: Sendable {
             if let problem = Self.healthProblem(health, instance: instance) {
                 var result = InstanceHealth(state: problem.state, reason: problem.reason, checkedAt: now(), appwriteType: health.error?.type)
                 if instance.messaging { result.messaging = CapabilityHealth(state: problem.state, reason: problem.reason) }
+                result.read = CapabilityHealth(state: problem.state, reason: problem.reason)
                 return result
             }
             let probe = try await client.probeExecutionScope(of: instance)
             let outcome = Self.scopeOutcome(probe)
             var result = InstanceHealth(state: outcome.state, reason: outcome.reason, checkedAt: now(), appwriteType: probe.error?.type)
+            let readProbe = try await client.probeReadScope(of: instance)
+            let read = Self.readScopeOutcome(readProbe)
+            result.read = CapabilityHealth(state: read.state, reason: read.reason)
             if instance.messaging {
                 let messagingProbe = try await client.probeMessagingScope(of: instance)
                 let messaging = Self.scopeOutcome(messagingProbe, scope: "messages.write")
@@ -51,6 +56,7 @@ public struct InstanceChecker: Sendable {
             }
             var result = InstanceHealth(state: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now())
             if instance.messaging { result.messaging = CapabilityHealth(state: state, reason: result.reason) }
+            result.read = CapabilityHealth(state: state, reason: result.reason)
             return result
         }
     }
@@ -73,6 +79,17 @@ public struct InstanceChecker: Sendable {
         default:
             return (.error, "health check failed with HTTP \(response.status) \(error.type): \(error.explanation)")
         }
+    }
+
+    /// Past the scope check, Appwrite refuses the probe's IDs (400), or older servers look them up
+    /// (404): either way the key may read executions.
+    static func readScopeOutcome(_ response: AppwriteResponse) -> (state: InstanceState, reason: String?) {
+        if response.status == 404, let type = response.error?.type, type == "function_not_found" || type == "execution_not_found" {
+            return (.ok, nil)
+        }
+        let outcome = scopeOutcome(response, scope: "executions.read")
+        guard outcome.state == .missingScope else { return outcome }
+        return (.missingScope, (outcome.reason ?? "") + " (function_wait, callbacks and execution updates need it)")
     }
 
     static func scopeOutcome(_ response: AppwriteResponse, scope: String = "executions.write") -> (state: InstanceState, reason: String?) {

@@ -24,6 +24,8 @@ public struct InstanceHealth: Sendable, Equatable {
     /// `messaging: true` instances: the state of the messages.write check. `state` above is the
     /// execute capability's (the instance's main job).
     public var messaging: CapabilityHealth?
+    /// executions.read, which function_wait, callbacks and execution updates need.
+    public var read: CapabilityHealth?
 
     public init(state: InstanceState, reason: String? = nil, checkedAt: Date? = nil, appwriteType: String? = nil) {
         self.state = state
@@ -36,7 +38,7 @@ public struct InstanceHealth: Sendable, Equatable {
 
     /// Equal for logging purposes: a state change is worth a log line, a new timestamp is not.
     func sameOutcome(as other: InstanceHealth) -> Bool {
-        state == other.state && reason == other.reason && messaging == other.messaging
+        state == other.state && reason == other.reason && messaging == other.messaging && read == other.read
     }
 }
 

@@ -65,6 +65,8 @@ public enum BridgeApplication {
             metrics: metrics
         )
         let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
+        let hub = ExecutionEventHub()
+        let tracker = ExecutionTracker(client: client, hub: hub, logger: logger)
         let outbox: Outbox
         do {
             outbox = try await Outbox(path: config.outbox.databasePath, metrics: metrics)
@@ -86,9 +88,11 @@ public enum BridgeApplication {
             metrics: metrics,
             outbox: outbox,
             limiters: ConcurrencyLimiters(metrics: metrics),
+            tracker: tracker,
             logger: logger
         )
             .register(on: router)
+        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger).register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
@@ -102,6 +106,7 @@ public enum BridgeApplication {
             )
         ]
         services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
+        services.append(EventStreamsService(hub: hub))
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 
@@ -169,5 +174,16 @@ public enum BridgeStartError: Error, CustomStringConvertible {
         case .outboxUnavailable(let path, let reason):
             "cannot open the outbox database \(path): \(reason) (set state_dir to a writable folder)"
         }
+    }
+}
+
+/// Ends the `/api/events` streams when shutdown begins: an open stream would otherwise hold the
+/// server's graceful shutdown for the whole grace period.
+struct EventStreamsService: Service {
+    let hub: ExecutionEventHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        hub.finishAll()
     }
 }

@@ -103,6 +103,10 @@ public struct InstanceMonitor: Service {
             metadata["messaging"] = "\(messaging.state.rawValue)"
             if let reason = messaging.reason { metadata["messaging_reason"] = "\(reason)" }
         }
+        if let read = health.read, read.state != .ok {
+            metadata["read"] = "\(read.state.rawValue)"
+            if let reason = read.reason { metadata["read_reason"] = "\(reason)" }
+        }
         let messagingProblem = health.messaging.flatMap { $0.state == .ok ? nil : $0 }
         if health.state == .ok, let messagingProblem {
             logger.warning(
