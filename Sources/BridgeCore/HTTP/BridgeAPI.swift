@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The Home Assistant-shaped JSON API. Every handler reads one `ConfigSnapshot` up front.
 struct BridgeAPI {
@@ -300,13 +301,19 @@ struct BridgeAPI {
             forward.cancel()
             keepAlive.cancel()
         }
-        for await item in ticks {
-            guard let event = item else {
-                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                continue
+        // The server drains requests before it stops: an endless stream must end by itself
+        // when graceful shutdown begins, or it would hold the whole grace period.
+        try await withGracefulShutdownHandler {
+            for await item in ticks {
+                guard let event = item else {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    continue
+                }
+                sequence += 1
+                try await writer.write(ByteBuffer(string: "id: \(sequence)\ndata: \(event.envelope.serialized)\n\n"))
             }
-            sequence += 1
-            try await writer.write(ByteBuffer(string: "id: \(sequence)\ndata: \(event.envelope.serialized)\n\n"))
+        } onGracefulShutdown: {
+            tick.finish()
         }
     }
 
