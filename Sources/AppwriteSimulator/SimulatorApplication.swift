@@ -136,17 +136,7 @@ struct SimulatorAPI: Sendable {
                 "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
             )
         }
-        var request = request
-        let buffer = try await request.collectBody(upTo: 12 * 1024 * 1024)
-        var params: [String: AnyJSON] = [:]
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-        if mediaType == "application/json", buffer.readableBytes > 0 {
-            guard case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView)) else {
-                throw AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid JSON body")
-            }
-            params = object
-        }
-        let parameters = try ExecutionParameters(params)
+        let parameters = try ExecutionParameters(try await jsonParameters(request))
 
         guard let function = project.functions.first(where: { $0.id == functionID }) else {
             throw AppwriteError.functionNotFound
@@ -206,6 +196,19 @@ struct SimulatorAPI: Sendable {
         stored.responseBody = ""
         await state.store(stored, projectID: project.id)
         return try encode(finished, status: .created)
+    }
+
+    /// The parameters of a JSON body (up to Appwrite's 12 MiB request limit). Like Appwrite, a body
+    /// is only parsed with `Content-Type: application/json`; otherwise there are no parameters.
+    func jsonParameters(_ request: Request) async throws -> [String: AnyJSON] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 12 * 1024 * 1024)
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+        guard mediaType == "application/json", buffer.readableBytes > 0 else { return [:] }
+        guard case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView)) else {
+            throw AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid JSON body")
+        }
+        return object
     }
 
     /// "Runs" the function: waits, then answers with what it saw.

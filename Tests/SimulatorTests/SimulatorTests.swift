@@ -45,18 +45,7 @@ struct SimulatorTests {
         key: String? = key,
         json: String? = nil
     ) async throws -> (status: Int, body: [String: Any]) {
-        var headers: HTTPFields = [:]
-        if let project { headers[HTTPField.Name("X-Appwrite-Project")!] = project }
-        if let key { headers[HTTPField.Name("X-Appwrite-Key")!] = key }
-        if json != nil { headers[.contentType] = "application/json" }
-        let response = try await client.execute(
-            uri: path,
-            method: method,
-            headers: headers,
-            body: json.map { ByteBuffer(string: $0) }
-        )
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
-        return (Int(response.status.code), object)
+        try await sendToSimulator(client, method, path, project: project, key: key, body: json)
     }
 
     @Test func health() async throws {
