@@ -4,8 +4,9 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, and create, get and
-/// list executions, plus `/_simulator/requests` for tests to see what arrived.
+/// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, create, get and list
+/// executions, create push, email and SMS messages and get one, plus `/_simulator/requests` for
+/// tests to see what arrived.
 public func buildSimulatorApplication(
     state: SimulatorState,
     host: String = "127.0.0.1",
@@ -97,6 +98,7 @@ struct SimulatorAPI: Sendable {
                 }
             return try encode(ExecutionList(total: executions.count, executions: Array(executions)), status: .ok)
         }
+        registerMessaging(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()
