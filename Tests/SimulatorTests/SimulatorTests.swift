@@ -203,5 +203,8 @@ struct SimulatorTests {
         let config = try SimulatorConfig.load(path: path)
         #expect(config.projects.map(\.id) == ["home1234", "garage42"])
         #expect(config.projects[0].functions.first { $0.id == "slow" }?.sleepSeconds == 3)
+        #expect(config.projects[0].keys[0].scopes.contains("messages.write"))
+        #expect(config.projects[0].targets.map(\.type) == [.push, .email, .sms])
+        #expect(config.projects[1].targets.isEmpty)
     }
 }
