@@ -96,8 +96,6 @@ struct MessageParameters: Sendable {
 /// value must pass the validator or answers ``Invalid `<name>` param: <rule>`` (both 400
 /// `general_argument_invalid`). Like Appwrite's `Text`, an explicit empty string is too short.
 struct ParameterReader: Sendable {
-    static let customIDRule =
-        "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
     static let uidRule =
         "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
     static let compoundIDRule =
@@ -119,14 +117,16 @@ struct ParameterReader: Sendable {
     func messageID() throws(AppwriteError) -> String {
         guard case .string(let id)? = try value("messageId", required: true),
             id == "unique()" || ExecutionParameters.isValidID(id)
-        else { throw .argumentInvalid("messageId", Self.customIDRule) }
+        else { throw .argumentInvalid("messageId", ExecutionParameters.idRule) }
         return id
     }
 
     func text(_ name: String, max: Int, required: Bool = false) throws(AppwriteError) -> String? {
         guard let value = try value(name, required: required) else { return nil }
         guard case .string(let text) = value, (1...max).contains(text.unicodeScalars.count) else {
-            throw .argumentInvalid(name, "Value must be a valid string and at least 1 chars and no longer than \(max) chars")
+            throw .argumentInvalid(
+                name, "Value must be a valid string and at least 1 chars and no longer than \(max) chars"
+            )
         }
         return text
     }

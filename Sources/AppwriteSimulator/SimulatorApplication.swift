@@ -133,10 +133,7 @@ struct SimulatorAPI: Sendable {
     func createExecution(_ request: Request, functionID: String) async throws -> Response {
         let project = try authorize(request, anyOf: ["executions.write", "execution.write"])
         guard ExecutionParameters.isValidID(functionID) else {
-            throw AppwriteError.argumentInvalid(
-                "functionId",
-                "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
-            )
+            throw AppwriteError.argumentInvalid("functionId", ExecutionParameters.idRule)
         }
         let parameters = try ExecutionParameters(try await jsonParameters(request))
 
