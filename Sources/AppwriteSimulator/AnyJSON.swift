@@ -1,6 +1,6 @@
 /// A decoded JSON value that keeps booleans, numbers and strings apart, so parameter checks can be
-/// as strict as Appwrite's validators.
-enum AnyJSON: Decodable, Sendable, Equatable {
+/// as strict as Appwrite's validators. Public because a Message's `data` carries such values.
+public enum AnyJSON: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -8,7 +8,7 @@ enum AnyJSON: Decodable, Sendable, Equatable {
     case array([AnyJSON])
     case object([String: AnyJSON])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -22,6 +22,20 @@ enum AnyJSON: Decodable, Sendable, Equatable {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: AnyJSON].self))
+        }
+    }
+
+    /// Whole numbers are written without a fraction (`5`, not `5.0`), as PHP writes integers.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if let whole = Int(exactly: value) { try container.encode(whole) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
         }
     }
 }

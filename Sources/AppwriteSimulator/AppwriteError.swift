@@ -64,6 +64,36 @@ struct AppwriteError: Error, Sendable {
         type: "general_bad_request",
         message: "Execution schedule must be a valid date, and at least 1 minute from now"
     )
+    static let messageNotFound = AppwriteError(
+        status: 404,
+        type: "message_not_found",
+        message: "Message with the requested ID could not be found."
+    )
+    static let messageMissingTarget = AppwriteError(
+        status: 400,
+        type: "message_missing_target",
+        message: "Message with the requested ID has no recipients (topics or users or targets)."
+    )
+    static let messageAlreadyExists = AppwriteError(
+        status: 409,
+        type: "message_already_exists",
+        message: "Message with the requested ID already exists. Try again with a different ID."
+    )
+    static let messageTargetNotPush = AppwriteError(
+        status: 400,
+        type: "message_target_not_push",
+        message: "Message with the target ID is not a push target."
+    )
+    static let messageTargetNotEmail = AppwriteError(
+        status: 400,
+        type: "message_target_not_email",
+        message: "Message with the target ID is not an email target."
+    )
+    static let messageTargetNotSMS = AppwriteError(
+        status: 400,
+        type: "message_target_not_sms",
+        message: "Message with the target ID is not an SMS target."
+    )
     /// Appwrite reports header violations with the explanation in `type` and an empty message.
     static let invalidHeaders = AppwriteError(
         status: 400,
@@ -73,6 +103,20 @@ struct AppwriteError: Error, Sendable {
 
     static func argumentInvalid(_ param: String, _ rule: String) -> AppwriteError {
         AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid `\(param)` param: \(rule)")
+    }
+
+    /// A required parameter that is absent from the request.
+    static func paramNotOptional(_ param: String) -> AppwriteError {
+        AppwriteError(status: 400, type: "general_argument_invalid", message: "Param \"\(param)\" is not optional.")
+    }
+
+    /// The answer to a target of another kind than the endpoint's.
+    static func messageTargetNot(_ provider: Message.ProviderType) -> AppwriteError {
+        switch provider {
+        case .push: messageTargetNotPush
+        case .email: messageTargetNotEmail
+        case .sms: messageTargetNotSMS
+        }
     }
 
     static func missingScopes(_ scopes: [String], actor: String) -> AppwriteError {

@@ -11,6 +11,10 @@ struct ExecutionParameters: Sendable {
     var headers: [(String, String)] = []
     var scheduledAt: String?
 
+    /// What `isValidID` checks, in Appwrite's words.
+    static let idRule =
+        "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
+
     static func isValidID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 36 else { return false }
         func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {

@@ -4,8 +4,9 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, and create, get and
-/// list executions, plus `/_simulator/requests` for tests to see what arrived.
+/// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, create, get and list
+/// executions, create push, email and SMS messages and get one, plus `/_simulator/requests` for
+/// tests to see what arrived.
 public func buildSimulatorApplication(
     state: SimulatorState,
     host: String = "127.0.0.1",
@@ -97,6 +98,7 @@ struct SimulatorAPI: Sendable {
                 }
             return try encode(ExecutionList(total: executions.count, executions: Array(executions)), status: .ok)
         }
+        registerMessaging(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()
@@ -131,22 +133,9 @@ struct SimulatorAPI: Sendable {
     func createExecution(_ request: Request, functionID: String) async throws -> Response {
         let project = try authorize(request, anyOf: ["executions.write", "execution.write"])
         guard ExecutionParameters.isValidID(functionID) else {
-            throw AppwriteError.argumentInvalid(
-                "functionId",
-                "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
-            )
+            throw AppwriteError.argumentInvalid("functionId", ExecutionParameters.idRule)
         }
-        var request = request
-        let buffer = try await request.collectBody(upTo: 12 * 1024 * 1024)
-        var params: [String: AnyJSON] = [:]
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-        if mediaType == "application/json", buffer.readableBytes > 0 {
-            guard case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView)) else {
-                throw AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid JSON body")
-            }
-            params = object
-        }
-        let parameters = try ExecutionParameters(params)
+        let parameters = try ExecutionParameters(try await jsonParameters(request))
 
         guard let function = project.functions.first(where: { $0.id == functionID }) else {
             throw AppwriteError.functionNotFound
@@ -206,6 +195,19 @@ struct SimulatorAPI: Sendable {
         stored.responseBody = ""
         await state.store(stored, projectID: project.id)
         return try encode(finished, status: .created)
+    }
+
+    /// The parameters of a JSON body (up to Appwrite's 12 MiB request limit). Like Appwrite, a body
+    /// is only parsed with `Content-Type: application/json`; otherwise there are no parameters.
+    func jsonParameters(_ request: Request) async throws -> [String: AnyJSON] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 12 * 1024 * 1024)
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+        guard mediaType == "application/json", buffer.readableBytes > 0 else { return [:] }
+        guard case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView)) else {
+            throw AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid JSON body")
+        }
+        return object
     }
 
     /// "Runs" the function: waits, then answers with what it saw.

@@ -1,25 +1,49 @@
 import Foundation
 import Yams
 
-/// What the simulated Appwrite server knows: projects, their API keys with scopes, and functions
-/// with a scripted behaviour. Loaded from YAML (or JSON) with snake_case keys.
+/// What the simulated Appwrite server knows: projects, their API keys with scopes, functions with a
+/// scripted behaviour, and messaging targets. Loaded from YAML (or JSON) with snake_case keys.
 public struct SimulatorConfig: Codable, Sendable {
     public var version: String
     /// Synchronous executions running longer than this answer 408, as Appwrite's 30 s limit does.
     public var syncTimeoutSeconds: Double
     public var projects: [Project]
-    /// How many recorded requests and executions per project are kept (oldest dropped).
+    /// How many recorded requests, and executions and messages per project, are kept (oldest dropped).
     public var retain: Int
 
     public struct Project: Codable, Sendable {
         public var id: String
         public var keys: [Key]
         public var functions: [Function]
+        /// Messaging targets the project knows, so a target of the wrong kind can be refused.
+        public var targets: [Target]
 
-        public init(id: String, keys: [Key], functions: [Function]) {
+        public init(id: String, keys: [Key], functions: [Function], targets: [Target] = []) {
             self.id = id
             self.keys = keys
             self.functions = functions
+            self.targets = targets
+        }
+
+        enum CodingKeys: String, CodingKey { case id, keys, functions, targets }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            keys = try container.decode([Key].self, forKey: .keys)
+            functions = try container.decode([Function].self, forKey: .functions)
+            targets = try container.decodeIfPresent([Target].self, forKey: .targets) ?? []
+        }
+    }
+
+    /// A messaging target (a user's device, address or phone number) and its kind: push, email or sms.
+    public struct Target: Codable, Sendable {
+        public var id: String
+        public var type: Message.ProviderType
+
+        public init(id: String, type: Message.ProviderType) {
+            self.id = id
+            self.type = type
         }
     }
 

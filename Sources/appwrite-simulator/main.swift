@@ -7,10 +7,10 @@ import Hummingbird
 struct AppwriteSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appwrite-simulator",
-        abstract: "A faithful stand-in for Appwrite's health and executions API, for tests and demos."
+        abstract: "A faithful stand-in for Appwrite's health, executions and messaging API, for tests and demos."
     )
 
-    @Option(help: "Projects, keys and functions (YAML or JSON).")
+    @Option(help: "Projects, keys, functions and messaging targets (YAML or JSON).")
     var config: String
 
     @Option(help: "Address to listen on.")

@@ -45,18 +45,7 @@ struct SimulatorTests {
         key: String? = key,
         json: String? = nil
     ) async throws -> (status: Int, body: [String: Any]) {
-        var headers: HTTPFields = [:]
-        if let project { headers[HTTPField.Name("X-Appwrite-Project")!] = project }
-        if let key { headers[HTTPField.Name("X-Appwrite-Key")!] = key }
-        if json != nil { headers[.contentType] = "application/json" }
-        let response = try await client.execute(
-            uri: path,
-            method: method,
-            headers: headers,
-            body: json.map { ByteBuffer(string: $0) }
-        )
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
-        return (Int(response.status.code), object)
+        try await sendToSimulator(client, method, path, project: project, key: key, body: json)
     }
 
     @Test func health() async throws {
@@ -214,5 +203,8 @@ struct SimulatorTests {
         let config = try SimulatorConfig.load(path: path)
         #expect(config.projects.map(\.id) == ["home1234", "garage42"])
         #expect(config.projects[0].functions.first { $0.id == "slow" }?.sleepSeconds == 3)
+        #expect(config.projects[0].keys[0].scopes.contains("messages.write"))
+        #expect(config.projects[0].targets.map(\.type) == [.push, .email, .sms])
+        #expect(config.projects[1].targets.isEmpty)
     }
 }
