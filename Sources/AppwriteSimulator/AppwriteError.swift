@@ -12,7 +12,8 @@ struct AppwriteError: Error, Sendable {
     static let projectNotFound = AppwriteError(
         status: 404,
         type: "project_not_found",
-        message: "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used."
+        message:
+            "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used."
     )
     static let userUnauthorized = AppwriteError(
         status: 401,
@@ -47,7 +48,8 @@ struct AppwriteError: Error, Sendable {
     static let syncTimeout = AppwriteError(
         status: 408,
         type: "function_synchronous_timeout",
-        message: "Synchronous function execution timed out. Use asynchronous execution instead, or ensure the execution duration doesn't exceed 30 seconds."
+        message:
+            "Synchronous function execution timed out. Use asynchronous execution instead, or ensure the execution duration doesn't exceed 30 seconds."
     )
     static let routeNotFound = AppwriteError(
         status: 404,
@@ -97,7 +99,8 @@ struct AppwriteError: Error, Sendable {
     /// Appwrite reports header violations with the explanation in `type` and an empty message.
     static let invalidHeaders = AppwriteError(
         status: 400,
-        type: "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
+        type:
+            "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
         message: ""
     )
 

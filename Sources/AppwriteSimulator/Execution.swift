@@ -58,8 +58,16 @@ public struct Execution: Codable, Sendable, Equatable {
     }
 
     init(
-        id: String, createdAt: String, functionID: String, deploymentID: String, trigger: String, status: String,
-        requestMethod: String, requestPath: String, requestHeaders: [Header], scheduledAt: String?
+        id: String,
+        createdAt: String,
+        functionID: String,
+        deploymentID: String,
+        trigger: String,
+        status: String,
+        requestMethod: String,
+        requestPath: String,
+        requestHeaders: [Header],
+        scheduledAt: String?
     ) {
         self.id = id
         self.createdAt = createdAt

@@ -30,8 +30,15 @@ public struct Message: Codable, Sendable, Equatable {
     }
 
     init(
-        id: String, createdAt: String, providerType: ProviderType, topics: [String], users: [String],
-        targets: [String], scheduledAt: String?, data: [String: AnyJSON], status: String
+        id: String,
+        createdAt: String,
+        providerType: ProviderType,
+        topics: [String],
+        users: [String],
+        targets: [String],
+        scheduledAt: String?,
+        data: [String: AnyJSON],
+        status: String
     ) {
         self.id = id
         self.createdAt = createdAt

@@ -125,7 +125,8 @@ struct ParameterReader: Sendable {
         guard let value = try value(name, required: required) else { return nil }
         guard case .string(let text) = value, (1...max).contains(text.unicodeScalars.count) else {
             throw .argumentInvalid(
-                name, "Value must be a valid string and at least 1 chars and no longer than \(max) chars"
+                name,
+                "Value must be a valid string and at least 1 chars and no longer than \(max) chars"
             )
         }
         return text

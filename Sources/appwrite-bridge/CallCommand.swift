@@ -68,10 +68,12 @@ struct CallCommand: AsyncParsableCommand {
         if let path { object["function_path"] = .string(path) }
         if !headers.isEmpty {
             object["function_headers"] = .object(
-                JSONObject(headers.map { header in
-                    let parts = header.split(separator: "=", maxSplits: 1)
-                    return (String(parts[0]), .string(parts.count > 1 ? String(parts[1]) : ""))
-                })
+                JSONObject(
+                    headers.map { header in
+                        let parts = header.split(separator: "=", maxSplits: 1)
+                        return (String(parts[0]), .string(parts.count > 1 ? String(parts[1]) : ""))
+                    }
+                )
             )
         }
         if isAsync { object["function_async"] = .bool(true) }
@@ -86,7 +88,12 @@ struct CallCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let result: OneShotCall.Result
         if let via {
-            result = await OneShotCall.viaBridge(via, projectID: projectID, payload: payload(), token: token ?? environment["APPWRITE_BRIDGE_TOKEN"])
+            result = await OneShotCall.viaBridge(
+                via,
+                projectID: projectID,
+                payload: payload(),
+                token: token ?? environment["APPWRITE_BRIDGE_TOKEN"]
+            )
         } else {
             let bridgeConfig: BridgeConfig
             do {

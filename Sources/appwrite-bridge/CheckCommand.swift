@@ -5,7 +5,8 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate bridge.yaml and check every instance, like `nginx -t`.",
-        discussion: "Exit status: 0 when every instance is ok, 1 when the file is invalid, 2 when the file is valid but an instance is not ok."
+        discussion:
+            "Exit status: 0 when every instance is ok, 1 when the file is invalid, 2 when the file is valid but an instance is not ok."
     )
 
     @Option(name: .shortAndLong, help: "Path to bridge.yaml.")

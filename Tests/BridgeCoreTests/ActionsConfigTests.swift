@@ -58,7 +58,9 @@ struct ActionsConfigTests {
         #expect(action.defaults["function_headers"]?.serialized == #"{"X-Source":"bridge","X-Zone":"garden"}"#)
         #expect(action.limit == ConcurrencyLimit(maxConcurrency: 1, maxQueue: 4, queueTimeoutSeconds: 30))
         #expect(instance.limit == ConcurrencyLimit(maxConcurrency: 8))
-        #expect(config.target(ofAction: "execute_home_1234_open_gate") == .executeConfigured(projectID: "Home-1234", functionID: "open_gate"))
+        #expect(
+            config.target(ofAction: "execute_home_1234_open_gate") == .executeConfigured(projectID: "Home-1234", functionID: "open_gate")
+        )
         #expect(config.target(ofAction: "send_sms_Home-1234") == .sendMessage(projectID: "Home-1234", kind: .sms))
         #expect(config.target(ofAction: "execute_function_Home-1234") == .executeFunction(projectID: "Home-1234"))
         #expect(config.target(ofAction: "send_fax_Home-1234") == nil)

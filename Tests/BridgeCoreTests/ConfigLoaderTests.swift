@@ -310,7 +310,9 @@ struct ConfigLoaderTests {
         let error = try #require(loadError(yaml))
         #expect(error.line == 1)
         #expect(error.message.contains("auth.tokens must name at least one token"))
-        let withToken = try load(yaml.replacingOccurrences(of: "instances:", with: "auth:\n  tokens:\n    - token_file: home.key\ninstances:"))
+        let withToken = try load(
+            yaml.replacingOccurrences(of: "instances:", with: "auth:\n  tokens:\n    - token_file: home.key\ninstances:")
+        )
         #expect(withToken.tokens.count == 1)
     }
 

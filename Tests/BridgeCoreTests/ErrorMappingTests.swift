@@ -62,7 +62,9 @@ struct ErrorMappingTests {
         #expect(InstanceChecker.healthProblem(response(401, "project_key_expired"), instance: instance)?.state == .invalidKey)
         #expect(InstanceChecker.healthProblem(response(404, "project_not_found"), instance: instance)?.state == .projectNotFound)
         #expect(InstanceChecker.healthProblem(AppwriteResponse(status: 404, body: []), instance: instance)?.state == .error)
-        #expect(InstanceChecker.healthProblem(AppwriteResponse(status: 200, body: Array(#"{"status":"pass"}"#.utf8)), instance: instance) == nil)
+        #expect(
+            InstanceChecker.healthProblem(AppwriteResponse(status: 200, body: Array(#"{"status":"pass"}"#.utf8)), instance: instance) == nil
+        )
         #expect(InstanceChecker.scopeOutcome(response(400, "general_argument_invalid")).state == .ok)
         #expect(InstanceChecker.scopeOutcome(response(401, "general_unauthorized_scope")).state == .missingScope)
         #expect(InstanceChecker.scopeOutcome(response(500, "general_unknown")).state == .error)

@@ -48,7 +48,10 @@ struct OutboxConfigTests {
 
     @Test func stateDirectoryDefaultsNextToTheConfigThenToSystemd() throws {
         #expect(try load().outbox.databasePath == folder + "/state/outbox.sqlite")
-        #expect(try load(environment: ["STATE_DIRECTORY": "/var/lib/appwrite-bridge:/var/lib/other"]).outbox.stateDirectory == "/var/lib/appwrite-bridge")
+        #expect(
+            try load(environment: ["STATE_DIRECTORY": "/var/lib/appwrite-bridge:/var/lib/other"]).outbox.stateDirectory
+                == "/var/lib/appwrite-bridge"
+        )
         #expect(try load("state_dir: data").outbox.stateDirectory == folder + "/data")
         #expect(try load("state_dir: /srv/bridge").outbox.stateDirectory == "/srv/bridge")
     }

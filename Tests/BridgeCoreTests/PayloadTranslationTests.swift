@@ -95,7 +95,10 @@ struct PayloadTranslationTests {
         (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T12:01:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
         (#"{"function_id": "f", "function_scheduled_at": "2029-12-31T12:00:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
         (#"{"function_id": "f", "function_scheduled_at": 1893499200}"#, "function_scheduled_at", "ISO 8601 string"),
-        (#"{"function_id": "f", "function_async": false, "function_scheduled_at": "2030-01-01T13:00:00Z"}"#, "function_async", "always runs asynchronously"),
+        (
+            #"{"function_id": "f", "function_async": false, "function_scheduled_at": "2030-01-01T13:00:00Z"}"#, "function_async",
+            "always runs asynchronously"
+        ),
     ])
     func badPayloads(json: String, field: String?, message: String) throws {
         let error = try #require(failure(json))

@@ -80,7 +80,8 @@ struct APITests {
                 "listen: 127.0.0.1:0\ninstances:\n  - project_id: home1234\n    url: \(urls[0])\n    api_key_file: home.key\n"
             }
         ) { servers in
-            let broken = "listen: 127.0.0.1:0\ninstances:\n  - project_id: home1234\n    url: \(servers.simulators[0].baseURL)\n    api_key_file: home.key\n    colour: blue\n"
+            let broken =
+                "listen: 127.0.0.1:0\ninstances:\n  - project_id: home1234\n    url: \(servers.simulators[0].baseURL)\n    api_key_file: home.key\n    colour: blue\n"
             try broken.write(toFile: servers.configPath, atomically: true, encoding: .utf8)
             let failed = try await HTTP.post("\(servers.bridgeURL)/api/reload")
             #expect(failed.status == 422)

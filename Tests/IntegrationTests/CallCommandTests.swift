@@ -25,7 +25,9 @@ struct CallCommandTests {
     @Test func viaARunningBridge() async throws {
         try await withBridge { servers in
             let via = ["--via", servers.bridgeURL]
-            let ok = try await run(["home1234", "echo", "--method", "POST", "--path", "/lights", "--header", "X-Source=cron", "--body", "on"] + via)
+            let ok = try await run(
+                ["home1234", "echo", "--method", "POST", "--path", "/lights", "--header", "X-Source=cron", "--body", "on"] + via
+            )
             #expect(ok.status == 0, "\(ok.output)")
             #expect(ok.output.contains(#""status":"completed""#))
             #expect(ok.output.contains(#"\"X-Source\":\"cron\""#))

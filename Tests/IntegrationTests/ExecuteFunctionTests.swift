@@ -23,7 +23,9 @@ struct ExecuteFunctionTests {
     }
 
     func executionRequests(_ simulator: TestServers.SimulatorHandle) async -> [RecordedRequest] {
-        await simulator.state.recordedRequests().filter { $0.method == "POST" && $0.path.hasSuffix("/executions") && !$0.path.contains("_bridge_scope_probe") }
+        await simulator.state.recordedRequests().filter {
+            $0.method == "POST" && $0.path.hasSuffix("/executions") && !$0.path.contains("_bridge_scope_probe")
+        }
     }
 
     @Test func syncExecutionReturnsTheExecutionUnchanged() async throws {

@@ -18,7 +18,9 @@ struct GatewayTests {
             simulators: [Fixtures.homeSimulator(), Fixtures.garageSimulator()],
             files: Fixtures.files,
             environment: Fixtures.environment,
-            bridgeYAML: { Fixtures.twoInstanceYAML($0, extra: extra).replacingOccurrences(of: "timeout_seconds: 2", with: "timeout_seconds: 10") },
+            bridgeYAML: {
+                Fixtures.twoInstanceYAML($0, extra: extra).replacingOccurrences(of: "timeout_seconds: 2", with: "timeout_seconds: 10")
+            },
             body
         )
     }
@@ -64,7 +66,11 @@ struct GatewayTests {
             #expect(wrong.status == 401)
             #expect(wrong.json["type"] == "user_unauthorized")
             #expect(wrong.json["code"] == .number("401"))
-            let unknown = try await HTTP.post(url, json: "{}", headers: [("X-Appwrite-Project", "nope"), ("X-Appwrite-Key", Fixtures.bridgeToken)])
+            let unknown = try await HTTP.post(
+                url,
+                json: "{}",
+                headers: [("X-Appwrite-Project", "nope"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            )
             #expect(unknown.status == 404)
             #expect(unknown.json["type"] == "project_not_found")
             // Appwrite's own refusal passes through unchanged.
@@ -75,7 +81,10 @@ struct GatewayTests {
             )
             #expect(missing.status == 404)
             #expect(missing.json["type"] == "function_not_found")
-            let health = try await HTTP.get("\(servers.bridgeURL)/v1/health", headers: [("X-Appwrite-Project", "garage42"), ("X-Appwrite-Key", Fixtures.bridgeToken)])
+            let health = try await HTTP.get(
+                "\(servers.bridgeURL)/v1/health",
+                headers: [("X-Appwrite-Project", "garage42"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            )
             #expect(health.status == 200)
             #expect(health.json["status"] == "pass")
         }
@@ -145,7 +154,9 @@ struct GatewayTests {
             #expect(events.dropFirst().allSatisfy { $0 == "functions.slow.executions.\(executionID).update" })
             #expect(envelopes.map { $0["payload"]?["status"]?.stringValue ?? "" } == ["waiting", "processing", "completed"])
             let channels = envelopes.first?["channels"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            #expect(channels.contains("executions") && channels.contains("executions.\(executionID)") && channels.contains("functions.slow"))
+            #expect(
+                channels.contains("executions") && channels.contains("executions.\(executionID)") && channels.contains("functions.slow")
+            )
             #expect(envelopes.first?["timestamp"]?.stringValue != nil)
         }
     }

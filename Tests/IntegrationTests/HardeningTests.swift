@@ -59,23 +59,38 @@ struct HardeningTests {
     func upstreamCalls(_ servers: TestServers) async -> Int {
         var count = 0
         for simulator in servers.simulators {
-            count += await simulator.state.recordedRequests().filter { $0.path.contains("/functions/") && !$0.path.contains("_bridge_scope_probe") }.count
+            count += await simulator.state.recordedRequests().filter {
+                $0.path.contains("/functions/") && !$0.path.contains("_bridge_scope_probe")
+            }.count
         }
         return count
     }
 
     @Test func tokenScopeLimitsInstancesAndNamesTheTokenNotTheSecret() async throws {
         try await withBridge { servers in
-            let refused = try await call(servers, "home1234", token: "garage_only_token_3b8e1d", body: Array(#"{"function_id":"echo"}"#.utf8))
+            let refused = try await call(
+                servers,
+                "home1234",
+                token: "garage_only_token_3b8e1d",
+                body: Array(#"{"function_id":"echo"}"#.utf8)
+            )
             #expect(refused.status == 403)
             #expect(refused.json["error"]?["code"] == "forbidden")
             #expect(refused.text.contains("garage-only"))
             #expect(!refused.text.contains("garage_only_token_3b8e1d"))
 
-            let allowed = try await call(servers, "garage42", token: "garage_only_token_3b8e1d", body: Array(#"{"function_id":"echo"}"#.utf8))
+            let allowed = try await call(
+                servers,
+                "garage42",
+                token: "garage_only_token_3b8e1d",
+                body: Array(#"{"function_id":"echo"}"#.utf8)
+            )
             #expect(allowed.status == 200)
 
-            let services = try await HTTP.get("\(servers.bridgeURL)/api/services", headers: [("Authorization", "Bearer garage_only_token_3b8e1d")])
+            let services = try await HTTP.get(
+                "\(servers.bridgeURL)/api/services",
+                headers: [("Authorization", "Bearer garage_only_token_3b8e1d")]
+            )
             let listed = services.json.arrayValue?.first?["services"]?.objectValue?.entries.map(\.key) ?? []
             #expect(listed == ["execute_function_garage42"])
         }
@@ -89,9 +104,19 @@ struct HardeningTests {
             #expect(byToken.json["error"]?["field"] == "function_id")
             #expect(byToken.text.contains("echo-only"))
 
-            let byInstance = try await call(servers, "home1234", token: "garage_only_token_3b8e1d", body: Array(#"{"function_id":"broken"}"#.utf8))
+            let byInstance = try await call(
+                servers,
+                "home1234",
+                token: "garage_only_token_3b8e1d",
+                body: Array(#"{"function_id":"broken"}"#.utf8)
+            )
             #expect(byInstance.status == 403)  // the instance scope refuses first
-            let instanceList = try await call(servers, "home1234", token: "everything_token_5d7e20", body: Array(#"{"function_id":"broken"}"#.utf8))
+            let instanceList = try await call(
+                servers,
+                "home1234",
+                token: "everything_token_5d7e20",
+                body: Array(#"{"function_id":"broken"}"#.utf8)
+            )
             #expect(instanceList.status == 403)
             #expect(instanceList.json["error"]?["code"] == "function_not_allowed")
             #expect(instanceList.text.contains("functions list of instance 'home1234'"))
@@ -102,7 +127,9 @@ struct HardeningTests {
     @Test func hostileBodiesGetTheirStatusAndCode() async throws {
         try await withBridge { servers in
             let token = "echo_only_token_9c2f4a"
-            let big = Array(#"{"function_id":"echo","function_body":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 4096) + Array(#""}"#.utf8)
+            let big =
+                Array(#"{"function_id":"echo","function_body":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 4096)
+                + Array(#""}"#.utf8)
             let tooLarge = try await call(servers, "home1234", token: token, body: big)
             #expect(tooLarge.status == 413)
             #expect(tooLarge.json["error"]?["code"] == "payload_too_large")
@@ -117,7 +144,12 @@ struct HardeningTests {
             #expect(badText.json["error"]?["code"] == "invalid_utf8")
 
             let deep = Array((String(repeating: "[", count: 200) + String(repeating: "]", count: 200)).utf8)
-            let tooDeep = try await call(servers, "home1234", token: token, body: Array(#"{"function_id":"echo","function_body":"#.utf8) + deep + [UInt8(ascii: "}")])
+            let tooDeep = try await call(
+                servers,
+                "home1234",
+                token: token,
+                body: Array(#"{"function_id":"echo","function_body":"#.utf8) + deep + [UInt8(ascii: "}")]
+            )
             #expect(tooDeep.status == 400)
             #expect(tooDeep.json["error"]?["code"] == "json_too_deep")
 

@@ -68,7 +68,8 @@ struct MessagingTests {
         ),
         ("sms", #"{"message": "Alarm!", "targets": ["phone1"]}"#, #"{"messageId":"unique()","content":"Alarm!","targets":["phone1"]}"#),
         (
-            "sms", #"{"message_id": "alarm-1", "message": "Alarm!", "topics": ["t"], "users": ["u1"], "targets": ["phone1"], "draft": true, "scheduled_at": "2030-01-01T07:30:00Z"}"#,
+            "sms",
+            #"{"message_id": "alarm-1", "message": "Alarm!", "topics": ["t"], "users": ["u1"], "targets": ["phone1"], "draft": true, "scheduled_at": "2030-01-01T07:30:00Z"}"#,
             #"{"messageId":"alarm-1","content":"Alarm!","topics":["t"],"users":["u1"],"targets":["phone1"],"draft":true,"scheduledAt":"2030-01-01T07:30:00Z"}"#
         ),
     ])

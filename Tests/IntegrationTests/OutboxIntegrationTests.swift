@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fire-and-forget calls made while Appwrite is down are kept and delivered later, in order.

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Counts a request stream from several tasks.
@@ -186,7 +186,10 @@ struct ProcessTests {
 
     @Test func invalidConfigAtStartExitsNonZeroWithoutAStackTrace() async throws {
         let folder = NSTemporaryDirectory() + "bridge-badstart-\(UUID().uuidString)"
-        let path = try writeConfig("listen: 0.0.0.0:8787\ninstances:\n  - project_id: p\n    url: http://a/v1\n    api_key_file: home.key\n", in: folder)
+        let path = try writeConfig(
+            "listen: 0.0.0.0:8787\ninstances:\n  - project_id: p\n    url: http://a/v1\n    api_key_file: home.key\n",
+            in: folder
+        )
         let bridge = try BridgeProcess(["serve", "--config", path])
         #expect(try await bridge.waitForExit() == 1)
         #expect(bridge.log.contains("bridge.yaml:1:9: listen:"))

@@ -38,14 +38,21 @@ struct MessagingTests {
         contentType: String = "application/json"
     ) async throws -> (status: Int, body: [String: Any]) {
         try await sendToSimulator(
-            client, .post, "/v1/messaging/messages/\(provider)", project: "p1", key: key, body: json, contentType: contentType
+            client,
+            .post,
+            "/v1/messaging/messages/\(provider)",
+            project: "p1",
+            key: key,
+            body: json,
+            contentType: contentType
         )
     }
 
     @Test func pushIsCreated() async throws {
         try await withSimulator { client, state in
             let reply = try await post(
-                client, "push",
+                client,
+                "push",
                 #"{"messageId": "door-open", "title": "Door", "body": "The front door opened", "users": ["u1"], "targets": ["phone"], "data": {"room": "hall"}, "badge": 2, "critical": true, "ignored": 1}"#
             )
             #expect(reply.status == 201)
@@ -76,7 +83,8 @@ struct MessagingTests {
     @Test func emailIsCreated() async throws {
         try await withSimulator { client, _ in
             let reply = try await post(
-                client, "email",
+                client,
+                "email",
                 #"{"messageId": "weekly", "subject": "Weekly report", "content": "<p>All fine</p>", "html": true, "targets": ["inbox"], "cc": ["inbox"], "attachments": ["reports:week-12"]}"#
             )
             #expect(reply.status == 201)
@@ -110,7 +118,11 @@ struct MessagingTests {
             #expect(reply.status == 201)
             #expect(reply.body["status"] as? String == "scheduled")
             #expect((reply.body["scheduledAt"] as? String)?.hasSuffix("+00:00") == true)
-            let past = try await post(client, "sms", #"{"messageId": "past", "content": "Hi", "users": ["u1"], "scheduledAt": "2000-01-01T00:00:00Z"}"#)
+            let past = try await post(
+                client,
+                "sms",
+                #"{"messageId": "past", "content": "Hi", "users": ["u1"], "scheduledAt": "2000-01-01T00:00:00Z"}"#
+            )
             #expect(past.status == 400)
             #expect(past.body["message"] as? String == "Invalid `scheduledAt` param: Value must be valid date in future.")
         }
@@ -133,7 +145,14 @@ struct MessagingTests {
             let missing = try await sendToSimulator(client, .get, "/v1/messaging/messages/nope", project: "p1", key: Self.writer, body: nil)
             #expect(missing.status == 404)
             #expect(missing.body["type"] as? String == "message_not_found")
-            let noScope = try await sendToSimulator(client, .get, "/v1/messaging/messages/ping", project: "p1", key: Self.executor, body: nil)
+            let noScope = try await sendToSimulator(
+                client,
+                .get,
+                "/v1/messaging/messages/ping",
+                project: "p1",
+                key: Self.executor,
+                body: nil
+            )
             #expect(noScope.status == 401)
             #expect(noScope.body["type"] as? String == "general_unauthorized_scope")
         }
@@ -187,7 +206,10 @@ struct MessagingTests {
             let cases: [(String, String, String)] = [
                 ("push", #"{"messageId": "m1", "title": "Hi", "targets": ["inbox"]}"#, "message_target_not_push"),
                 ("email", #"{"messageId": "m2", "subject": "Hi", "content": "Hi", "targets": ["phone"]}"#, "message_target_not_email"),
-                ("email", #"{"messageId": "m3", "subject": "Hi", "content": "Hi", "targets": ["inbox"], "bcc": ["mobile"]}"#, "message_target_not_email"),
+                (
+                    "email", #"{"messageId": "m3", "subject": "Hi", "content": "Hi", "targets": ["inbox"], "bcc": ["mobile"]}"#,
+                    "message_target_not_email"
+                ),
                 ("sms", #"{"messageId": "m4", "content": "Hi", "users": ["u1"], "targets": ["phone"]}"#, "message_target_not_sms"),
             ]
             for (provider, json, type) in cases {
@@ -271,7 +293,10 @@ struct MessagingTests {
     @Test func bodyIsJSONOnlyWithTheJSONContentType() async throws {
         try await withSimulator { client, _ in
             let reply = try await post(
-                client, "sms", #"{"messageId": "m", "content": "Hi", "users": ["u1"]}"#, contentType: "text/plain"
+                client,
+                "sms",
+                #"{"messageId": "m", "content": "Hi", "users": ["u1"]}"#,
+                contentType: "text/plain"
             )
             #expect(reply.status == 400)
             #expect(reply.body["type"] as? String == "general_argument_invalid")

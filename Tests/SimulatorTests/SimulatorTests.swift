@@ -96,11 +96,25 @@ struct SimulatorTests {
                 (#"{"async": "yes"}"#, "general_argument_invalid", "Invalid `async` param"),
                 (#"{"path": ""}"#, "general_argument_invalid", "Invalid `path` param"),
                 (#"{"method": "get"}"#, "general_argument_invalid", "Invalid `method` param"),
-                (#"{"headers": {"x-appwrite-key": "k"}}"#, "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.", ""),
-                (#"{"headers": {"bad header": "v"}}"#, "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.", ""),
+                (
+                    #"{"headers": {"x-appwrite-key": "k"}}"#,
+                    "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
+                    ""
+                ),
+                (
+                    #"{"headers": {"bad header": "v"}}"#,
+                    "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
+                    ""
+                ),
                 (#"{"scheduledAt": "2099-01-01T00:00:00Z"}"#, "general_bad_request", "Scheduled executions must run asynchronously"),
-                (#"{"async": true, "scheduledAt": "2099-01-01T00:00:30Z"}"#, "general_bad_request", "Execution schedule must be a valid date"),
-                (#"{"async": true, "scheduledAt": "2000-01-01T00:00:00Z"}"#, "general_bad_request", "Execution schedule must be a valid date"),
+                (
+                    #"{"async": true, "scheduledAt": "2099-01-01T00:00:30Z"}"#, "general_bad_request",
+                    "Execution schedule must be a valid date"
+                ),
+                (
+                    #"{"async": true, "scheduledAt": "2000-01-01T00:00:00Z"}"#, "general_bad_request",
+                    "Execution schedule must be a valid date"
+                ),
             ]
             for (json, type, message) in cases {
                 let reply = try await call(client, .post, "/v1/functions/echo/executions", json: json)
@@ -180,7 +194,12 @@ struct SimulatorTests {
 
             let minute = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 600
             let at = Date(timeIntervalSince1970: minute).formatted(.iso8601)
-            let scheduled = try await call(client, .post, "/v1/functions/echo/executions", json: #"{"async": true, "scheduledAt": "\#(at)"}"#)
+            let scheduled = try await call(
+                client,
+                .post,
+                "/v1/functions/echo/executions",
+                json: #"{"async": true, "scheduledAt": "\#(at)"}"#
+            )
             #expect(scheduled.status == 202)
             #expect(scheduled.body["status"] as? String == "scheduled")
             #expect(scheduled.body["trigger"] as? String == "schedule")

@@ -30,7 +30,10 @@ public enum ExecuteFunctionPayload {
         guard case .object(let fields) = payload else { return call }
         if let wait = try flag(fields["function_wait"], field: "function_wait"), wait {
             if try asyncFlag(fields["function_async"]) == false {
-                throw PayloadError(field: "function_async", "function_wait waits for an asynchronous execution; drop function_async or set it to true")
+                throw PayloadError(
+                    field: "function_async",
+                    "function_wait waits for an asynchronous execution; drop function_async or set it to true"
+                )
             }
             call.request.isAsync = true
             call.wait = .seconds(try waitTimeout(fields["function_wait_timeout"]))

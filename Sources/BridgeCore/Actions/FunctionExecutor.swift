@@ -28,7 +28,11 @@ public struct FunctionExecutor: Sendable {
         do {
             response = try await client.createExecution(request, on: instance)
         } catch {
-            metrics?.recordUpstream(projectID: instance.projectID, outcome: error.isTimeout ? "timeout" : "unreachable", duration: ContinuousClock.now - started)
+            metrics?.recordUpstream(
+                projectID: instance.projectID,
+                outcome: error.isTimeout ? "timeout" : "unreachable",
+                duration: ContinuousClock.now - started
+            )
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
             logger.warning("execution not delivered", metadata: metadata)
@@ -64,7 +68,11 @@ public struct FunctionExecutor: Sendable {
         do {
             response = try await client.createMessage(message, on: instance)
         } catch {
-            metrics?.recordUpstream(projectID: instance.projectID, outcome: error.isTimeout ? "timeout" : "unreachable", duration: ContinuousClock.now - started)
+            metrics?.recordUpstream(
+                projectID: instance.projectID,
+                outcome: error.isTimeout ? "timeout" : "unreachable",
+                duration: ContinuousClock.now - started
+            )
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
             logger.warning("message not delivered", metadata: metadata)
@@ -77,7 +85,10 @@ public struct FunctionExecutor: Sendable {
             if let error = response.error { metadata["appwrite_type"] = "\(error.type)" }
             logger.warning("message refused by Appwrite", metadata: metadata)
             if response.isSuccess {
-                throw .upstreamFailed(projectID: instance.projectID, .invalidResponse("Appwrite answered HTTP \(response.status) without a Message"))
+                throw .upstreamFailed(
+                    projectID: instance.projectID,
+                    .invalidResponse("Appwrite answered HTTP \(response.status) without a Message")
+                )
             }
             throw .upstreamRejected(projectID: instance.projectID, response: response)
         }

@@ -53,8 +53,10 @@ public enum MessagePayload {
         let schedule = Field(name: "scheduled_at", upstream: "scheduledAt", rule: .schedule)
         switch kind {
         case .push:
-            return [messageID, Field(name: "title", upstream: "title", rule: .text(maximum: 256, required: false)),
-                Field(name: "message", upstream: "body", rule: .text(maximum: 64_230, required: true))]
+            return [
+                messageID, Field(name: "title", upstream: "title", rule: .text(maximum: 256, required: false)),
+                Field(name: "message", upstream: "body", rule: .text(maximum: 64_230, required: true)),
+            ]
                 + recipients
                 + [
                     Field(name: "data", upstream: "data", rule: .object),
@@ -71,8 +73,10 @@ public enum MessagePayload {
                     Field(name: "priority", upstream: "priority", rule: .priority),
                 ]
         case .email:
-            return [messageID, Field(name: "title", upstream: "subject", rule: .text(maximum: 998, required: true)),
-                Field(name: "message", upstream: "content", rule: .text(maximum: 64_230, required: true))]
+            return [
+                messageID, Field(name: "title", upstream: "subject", rule: .text(maximum: 998, required: true)),
+                Field(name: "message", upstream: "content", rule: .text(maximum: 64_230, required: true)),
+            ]
                 + recipients
                 + [
                     Field(name: "cc", upstream: "cc", rule: .ids),
@@ -137,7 +141,10 @@ public enum MessagePayload {
             guard case .string(let text) = value else { throw PayloadError(field: field.name, "must be a string, got \(value.typeName)") }
             if required && text.isEmpty { throw PayloadError(field: field.name, "must not be empty") }
             guard text.unicodeScalars.count <= maximum else {
-                throw PayloadError(field: field.name, "is \(text.unicodeScalars.count) characters long; Appwrite accepts at most \(maximum)")
+                throw PayloadError(
+                    field: field.name,
+                    "is \(text.unicodeScalars.count) characters long; Appwrite accepts at most \(maximum)"
+                )
             }
             return value
         case .ids, .fileIDs:
@@ -183,7 +190,10 @@ public enum MessagePayload {
                 throw PayloadError(field: field.name, "must be an ISO 8601 string, got \(value.typeName)")
             }
             guard let time = ScheduleTime(parsing: text) else {
-                throw PayloadError(field: field.name, "'\(text)' is not an ISO 8601 date-time with an offset or Z (e.g. 2030-01-01T07:30:00Z)")
+                throw PayloadError(
+                    field: field.name,
+                    "'\(text)' is not an ISO 8601 date-time with an offset or Z (e.g. 2030-01-01T07:30:00Z)"
+                )
             }
             guard time.date > now else { throw PayloadError(field: field.name, "must be in the future") }
             return value

@@ -30,10 +30,11 @@ public enum OneShotCall {
     public static func outcome(of execution: JSONValue) -> Outcome {
         let status = execution["status"]?.stringValue ?? ""
         guard ExecutionTracker.finalStatuses.contains(status) else { return .notFinished }
-        let code = execution["responseStatusCode"].flatMap { value -> Int? in
-            if case .number(let text) = value { return Int(Double(text) ?? 0) }
-            return nil
-        } ?? 0
+        let code =
+            execution["responseStatusCode"].flatMap { value -> Int? in
+                if case .number(let text) = value { return Int(Double(text) ?? 0) }
+                return nil
+            } ?? 0
         return status == "completed" && code < 400 ? .succeeded : .functionFailed
     }
 
@@ -46,7 +47,10 @@ public enum OneShotCall {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(ByteBuffer(bytes: payload.serializedBytes))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(ExecuteFunctionPayload.maximumWaitSeconds + 60)))
+            let response = try await HTTPClient.shared.execute(
+                request,
+                timeout: .seconds(Int64(ExecuteFunctionPayload.maximumWaitSeconds + 60))
+            )
             var buffer = try await response.body.collect(upTo: 64 << 20)
             let body = buffer.readString(length: buffer.readableBytes) ?? ""
             let json = (try? JSONParser.parse(body)) ?? .null
@@ -55,7 +59,11 @@ public enum OneShotCall {
                 let execution = json["service_response"] ?? .null
                 return Result(outcome: outcome(of: execution), output: execution.serialized)
             case 202:
-                return Result(outcome: .notFinished, output: body, message: "queued in the bridge's outbox: \(json["reason"]?.stringValue ?? "")")
+                return Result(
+                    outcome: .notFinished,
+                    output: body,
+                    message: "queued in the bridge's outbox: \(json["reason"]?.stringValue ?? "")"
+                )
             default:
                 let message = json["error"]?["message"]?.stringValue ?? body
                 return Result(outcome: .error, output: "", message: "HTTP \(response.status.code): \(message)")
@@ -78,7 +86,11 @@ public enum OneShotCall {
             return Result(outcome: .error, output: "", message: "\(error.field.map { "\($0): " } ?? "")\(error.message)")
         }
         guard instance.functions.allows(call.request.functionID) else {
-            return Result(outcome: .error, output: "", message: "function '\(call.request.functionID)' is not in the functions list of '\(projectID)'")
+            return Result(
+                outcome: .error,
+                output: "",
+                message: "function '\(call.request.functionID)' is not in the functions list of '\(projectID)'"
+            )
         }
         let httpClient = AppwriteClient.makeHTTPClient()
         let result = await send(call, to: instance, client: AppwriteClient(httpClient: httpClient))
@@ -102,7 +114,11 @@ public enum OneShotCall {
                         limit: wait
                     )
                 else {
-                    return Result(outcome: .notFinished, output: response.json?.serialized ?? "", message: "not finished within the wait timeout")
+                    return Result(
+                        outcome: .notFinished,
+                        output: response.json?.serialized ?? "",
+                        message: "not finished within the wait timeout"
+                    )
                 }
                 response = final
             }

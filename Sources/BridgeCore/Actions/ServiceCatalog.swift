@@ -20,7 +20,12 @@ enum ServiceCatalog {
                     services[ActionName.sendMessage(kind, projectID: instance.projectID)] = .object(
                         JSONObject([
                             ("name", .string("Send \(kind.displayName) on \(instance.name)")),
-                            ("description", .string("Sends \(kind.article) \(kind.displayName) through Appwrite Messaging of project \(instance.projectID).")),
+                            (
+                                "description",
+                                .string(
+                                    "Sends \(kind.article) \(kind.displayName) through Appwrite Messaging of project \(instance.projectID)."
+                                )
+                            ),
                             ("fields", messageFields(kind)),
                             ("response", ["optional": true]),
                         ])
@@ -43,17 +48,89 @@ enum ServiceCatalog {
 
     static let executeFunctionFields: JSONValue = .object(
         JSONObject([
-            field("function_id", "Function ID", "ID of the Appwrite Function to run.", required: true, example: "send_report", selector: ["text": [:]]),
-            field("function_body", "Body", "Request body passed to the function: a string, or any JSON value (sent serialised).", example: "{\"room\": \"kitchen\"}", selector: ["text": ["multiline": true]]),
-            field("function_method", "Method", "HTTP method the function sees: GET, POST, PUT, PATCH, DELETE, OPTIONS or HEAD.", example: "POST", selector: ["select": ["options": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]]], defaultValue: "GET"),
-            field("function_path", "Path", "Path (and query) the function sees.", example: "/lights?room=kitchen", selector: ["text": [:]], defaultValue: "/"),
-            field("function_headers", "Headers", "Headers the function sees: names of letters, digits and hyphens, not starting with x-appwrite-.", example: "{\"X-Source\": \"home-assistant\"}", selector: ["object": [:]]),
-            field("function_async", "Asynchronous", "Queue the execution and answer at once instead of waiting for the function.", example: "false", selector: ["boolean": [:]], defaultValue: false),
-            field("function_scheduled_at", "Scheduled at", "ISO 8601 time with offset, whole minutes, more than a minute ahead; implies asynchronous.", example: "2030-01-01T07:30:00Z", selector: ["datetime": [:]]),
-            field("function_scheduled_in", "Scheduled in", "Run after this long (\"90s\", \"15m\", \"2h\"), rounded up to the next whole minute; implies asynchronous.", example: "15m", selector: ["text": [:]]),
-            field("function_wait", "Wait", "Run asynchronously, then wait until the execution completed or failed and answer the final Execution (needs executions.read).", example: "true", selector: ["boolean": [:]], defaultValue: false),
-            field("function_wait_timeout", "Wait timeout", "Seconds to wait with function_wait (1 to 900).", example: "60", selector: ["number": ["min": 1, "max": 900]], defaultValue: 60),
-            field("function_callback_url", "Callback URL", "POST the final Execution here when it completes (host must be in callbacks.allowed_hosts).", example: "http://homeassistant.local:8123/api/webhook/appwrite_done", selector: ["text": [:]]),
+            field(
+                "function_id",
+                "Function ID",
+                "ID of the Appwrite Function to run.",
+                required: true,
+                example: "send_report",
+                selector: ["text": [:]]
+            ),
+            field(
+                "function_body",
+                "Body",
+                "Request body passed to the function: a string, or any JSON value (sent serialised).",
+                example: "{\"room\": \"kitchen\"}",
+                selector: ["text": ["multiline": true]]
+            ),
+            field(
+                "function_method",
+                "Method",
+                "HTTP method the function sees: GET, POST, PUT, PATCH, DELETE, OPTIONS or HEAD.",
+                example: "POST",
+                selector: ["select": ["options": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]]],
+                defaultValue: "GET"
+            ),
+            field(
+                "function_path",
+                "Path",
+                "Path (and query) the function sees.",
+                example: "/lights?room=kitchen",
+                selector: ["text": [:]],
+                defaultValue: "/"
+            ),
+            field(
+                "function_headers",
+                "Headers",
+                "Headers the function sees: names of letters, digits and hyphens, not starting with x-appwrite-.",
+                example: "{\"X-Source\": \"home-assistant\"}",
+                selector: ["object": [:]]
+            ),
+            field(
+                "function_async",
+                "Asynchronous",
+                "Queue the execution and answer at once instead of waiting for the function.",
+                example: "false",
+                selector: ["boolean": [:]],
+                defaultValue: false
+            ),
+            field(
+                "function_scheduled_at",
+                "Scheduled at",
+                "ISO 8601 time with offset, whole minutes, more than a minute ahead; implies asynchronous.",
+                example: "2030-01-01T07:30:00Z",
+                selector: ["datetime": [:]]
+            ),
+            field(
+                "function_scheduled_in",
+                "Scheduled in",
+                "Run after this long (\"90s\", \"15m\", \"2h\"), rounded up to the next whole minute; implies asynchronous.",
+                example: "15m",
+                selector: ["text": [:]]
+            ),
+            field(
+                "function_wait",
+                "Wait",
+                "Run asynchronously, then wait until the execution completed or failed and answer the final Execution (needs executions.read).",
+                example: "true",
+                selector: ["boolean": [:]],
+                defaultValue: false
+            ),
+            field(
+                "function_wait_timeout",
+                "Wait timeout",
+                "Seconds to wait with function_wait (1 to 900).",
+                example: "60",
+                selector: ["number": ["min": 1, "max": 900]],
+                defaultValue: 60
+            ),
+            field(
+                "function_callback_url",
+                "Callback URL",
+                "POST the final Execution here when it completes (host must be in callbacks.allowed_hosts).",
+                example: "http://homeassistant.local:8123/api/webhook/appwrite_done",
+                selector: ["text": [:]]
+            ),
         ])
     )
 
@@ -72,11 +149,29 @@ enum ServiceCatalog {
     static func messageFields(_ kind: MessageKind) -> JSONValue {
         let recipients = "IDs; at least one recipient in topics, users or targets."
         var fields: [(key: String, value: JSONValue)] = [
-            field("message", "Message", kind == .push ? "The notification text." : "The message text.", required: true, example: "The garage door is open", selector: ["text": ["multiline": true]])
+            field(
+                "message",
+                "Message",
+                kind == .push ? "The notification text." : "The message text.",
+                required: true,
+                example: "The garage door is open",
+                selector: ["text": ["multiline": true]]
+            )
         ]
         switch kind {
-        case .push: fields.append(field("title", "Title", "The notification title (≤ 256 characters).", example: "Garage", selector: ["text": [:]]))
-        case .email: fields.append(field("title", "Subject", "The email subject (≤ 998 characters).", required: true, example: "Garage door", selector: ["text": [:]]))
+        case .push:
+            fields.append(field("title", "Title", "The notification title (≤ 256 characters).", example: "Garage", selector: ["text": [:]]))
+        case .email:
+            fields.append(
+                field(
+                    "title",
+                    "Subject",
+                    "The email subject (≤ 998 characters).",
+                    required: true,
+                    example: "Garage door",
+                    selector: ["text": [:]]
+                )
+            )
         case .sms: break
         }
         fields += [
@@ -88,30 +183,75 @@ enum ServiceCatalog {
         case .push:
             fields += [
                 field("data", "Data", "Extra key-value data for the app.", example: "{\"door\": \"garage\"}", selector: ["object": [:]]),
-                field("action", "Action", "Action for the app when the notification is opened.", example: "open_camera", selector: ["text": [:]]),
+                field(
+                    "action",
+                    "Action",
+                    "Action for the app when the notification is opened.",
+                    example: "open_camera",
+                    selector: ["text": [:]]
+                ),
                 field("image", "Image", "An image file as <bucketId>:<fileId>.", example: "snapshots:garage", selector: ["text": [:]]),
                 field("icon", "Icon", "Icon name.", example: "garage", selector: ["text": [:]]),
                 field("sound", "Sound", "Sound name.", example: "default", selector: ["text": [:]]),
                 field("color", "Color", "Icon color (Android).", example: "#ff0000", selector: ["text": [:]]),
                 field("tag", "Tag", "Notifications with one tag replace each other (Android).", example: "garage", selector: ["text": [:]]),
                 field("badge", "Badge", "App badge count (iOS).", example: "1", selector: ["number": [:]]),
-                field("priority", "Priority", "normal or high.", example: "high", selector: ["select": ["options": ["normal", "high"]]], defaultValue: "high"),
+                field(
+                    "priority",
+                    "Priority",
+                    "normal or high.",
+                    example: "high",
+                    selector: ["select": ["options": ["normal", "high"]]],
+                    defaultValue: "high"
+                ),
                 field("critical", "Critical", "Critical alert (iOS).", example: "false", selector: ["boolean": [:]]),
-                field("content_available", "Content available", "Wake the app in the background (iOS).", example: "false", selector: ["boolean": [:]]),
+                field(
+                    "content_available",
+                    "Content available",
+                    "Wake the app in the background (iOS).",
+                    example: "false",
+                    selector: ["boolean": [:]]
+                ),
             ]
         case .email:
             fields += [
                 field("html", "HTML", "The message is HTML.", example: "false", selector: ["boolean": [:]], defaultValue: false),
                 field("cc", "CC", "Target IDs to copy.", example: "[\"target2\"]", selector: ["object": [:]]),
                 field("bcc", "BCC", "Target IDs to copy blindly.", example: "[\"target3\"]", selector: ["object": [:]]),
-                field("attachments", "Attachments", "Files as <bucketId>:<fileId>.", example: "[\"reports:march\"]", selector: ["object": [:]]),
+                field(
+                    "attachments",
+                    "Attachments",
+                    "Files as <bucketId>:<fileId>.",
+                    example: "[\"reports:march\"]",
+                    selector: ["object": [:]]
+                ),
             ]
         case .sms: break
         }
         fields += [
-            field("draft", "Draft", "Save as a draft instead of sending.", example: "false", selector: ["boolean": [:]], defaultValue: false),
-            field("scheduled_at", "Scheduled at", "ISO 8601 time in the future to send at.", example: "2030-01-01T07:30:00Z", selector: ["datetime": [:]]),
-            field("message_id", "Message ID", "A custom message ID (makes retries idempotent), or unique().", example: "garage-2030-01-01", selector: ["text": [:]], defaultValue: "unique()"),
+            field(
+                "draft",
+                "Draft",
+                "Save as a draft instead of sending.",
+                example: "false",
+                selector: ["boolean": [:]],
+                defaultValue: false
+            ),
+            field(
+                "scheduled_at",
+                "Scheduled at",
+                "ISO 8601 time in the future to send at.",
+                example: "2030-01-01T07:30:00Z",
+                selector: ["datetime": [:]]
+            ),
+            field(
+                "message_id",
+                "Message ID",
+                "A custom message ID (makes retries idempotent), or unique().",
+                example: "garage-2030-01-01",
+                selector: ["text": [:]],
+                defaultValue: "unique()"
+            ),
         ]
         return .object(JSONObject(fields))
     }

@@ -49,7 +49,12 @@ public struct BridgeConfig: Sendable, Equatable {
             var actions: [(name: String, target: ActionTarget)] = [(instance.actionName, .executeFunction(projectID: instance.projectID))]
             if instance.messaging {
                 for kind in MessageKind.allCases {
-                    actions.append((ActionName.sendMessage(kind, projectID: instance.projectID), .sendMessage(projectID: instance.projectID, kind: kind)))
+                    actions.append(
+                        (
+                            ActionName.sendMessage(kind, projectID: instance.projectID),
+                            .sendMessage(projectID: instance.projectID, kind: kind)
+                        )
+                    )
                 }
             }
             for action in instance.functionActions {
@@ -182,7 +187,11 @@ public struct ConcurrencyLimit: Sendable, Equatable {
     public var maxQueue: Int = ConcurrencyLimit.defaultMaximumQueue
     public var queueTimeoutSeconds: Double = ConcurrencyLimit.defaultQueueTimeoutSeconds
 
-    public init(maxConcurrency: Int, maxQueue: Int = ConcurrencyLimit.defaultMaximumQueue, queueTimeoutSeconds: Double = ConcurrencyLimit.defaultQueueTimeoutSeconds) {
+    public init(
+        maxConcurrency: Int,
+        maxQueue: Int = ConcurrencyLimit.defaultMaximumQueue,
+        queueTimeoutSeconds: Double = ConcurrencyLimit.defaultQueueTimeoutSeconds
+    ) {
         self.maxConcurrency = maxConcurrency
         self.maxQueue = maxQueue
         self.queueTimeoutSeconds = queueTimeoutSeconds

@@ -102,7 +102,10 @@ public struct ConfigLoader: Sendable {
         for entry in document.instances {
             let fields = entry.fields
             guard AppwriteRules.isValidID(entry.projectID) else {
-                throw fields.issue("project_id", "'\(entry.projectID)' is not a valid Appwrite project ID (\(AppwriteRules.idRuleDescription))")
+                throw fields.issue(
+                    "project_id",
+                    "'\(entry.projectID)' is not a valid Appwrite project ID (\(AppwriteRules.idRuleDescription))"
+                )
             }
             if let firstLine = firstLineByProject[entry.projectID] {
                 throw fields.issue("project_id", "project ID '\(entry.projectID)' is already used by the instance on line \(firstLine)")
@@ -148,7 +151,10 @@ public struct ConfigLoader: Sendable {
         config.outbox = try validateOutbox(document, folder: folder)
         for host in document.callbacks?.allowedHosts ?? [] {
             guard !host.isEmpty, !host.contains("/"), URLComponents(string: "http://\(host)")?.host?.isEmpty == false else {
-                throw document.callbacks!.fields.issue("allowed_hosts", "'\(host)' is not a host or host:port (e.g. homeassistant.local:8123)")
+                throw document.callbacks!.fields.issue(
+                    "allowed_hosts",
+                    "'\(host)' is not a host or host:port (e.g. homeassistant.local:8123)"
+                )
             }
         }
         config.callbackHosts = document.callbacks?.allowedHosts ?? []

@@ -43,7 +43,13 @@ public struct ExecutionTracker: Sendable {
         }
         guard !willWait, callbackURL != nil || hub.hasSubscribers else { return }
         Task {
-            let final = try? await follow(functionID: functionID, executionID: executionID, lastStatus: status, instance: instance, limit: followLimit)
+            let final = try? await follow(
+                functionID: functionID,
+                executionID: executionID,
+                lastStatus: status,
+                instance: instance,
+                limit: followLimit
+            )
             if let callbackURL, let final {
                 await deliverCallback(body: final.body, to: callbackURL, executionID: executionID)
             }
@@ -81,14 +87,21 @@ public struct ExecutionTracker: Sendable {
             let current = execution["status"]?.stringValue ?? ""
             if current != status {
                 status = current
-                publish(.update, execution: .object(execution), functionID: functionID, executionID: executionID, projectID: instance.projectID)
+                publish(
+                    .update,
+                    execution: .object(execution),
+                    functionID: functionID,
+                    executionID: executionID,
+                    projectID: instance.projectID
+                )
             }
             if Self.finalStatuses.contains(current) { return response }
         }
         return nil
     }
 
-    private func publish(_ action: ExecutionEvent.Action, execution: JSONValue, functionID: String, executionID: String, projectID: String) {
+    private func publish(_ action: ExecutionEvent.Action, execution: JSONValue, functionID: String, executionID: String, projectID: String)
+    {
         hub.publish(
             ExecutionEvent(
                 projectID: projectID,
@@ -122,7 +135,10 @@ public struct ExecutionTracker: Sendable {
                 }
                 outcome = "HTTP \(status)"
                 if (400..<500).contains(status) && status != 408 && status != 429 {
-                    logger.error("callback refused, not retried", metadata: ["execution_id": "\(executionID)", "url": "\(url)", "status": "\(status)"])
+                    logger.error(
+                        "callback refused, not retried",
+                        metadata: ["execution_id": "\(executionID)", "url": "\(url)", "status": "\(status)"]
+                    )
                     return
                 }
             } catch {

@@ -40,12 +40,21 @@ struct AppwriteGateway {
                 let body = try await collect(request)
                 var headers: [(String, String)] = []
                 if let contentType = request.headers[.contentType] { headers.append(("Content-Type", contentType)) }
-                let response = try await forward(.POST, "/functions/\(functionID)/executions", body: body, request: request, headers: headers, to: instance)
+                let response = try await forward(
+                    .POST,
+                    "/functions/\(functionID)/executions",
+                    body: body,
+                    request: request,
+                    headers: headers,
+                    to: instance
+                )
                 if response.status == 201 || response.status == 202 {
                     tracker.created(response, functionID: functionID, instance: instance, callbackURL: nil, willWait: false)
                     logger.info(
                         "execution created through the gateway",
-                        metadata: ["project_id": "\(instance.projectID)", "function_id": "\(functionID)", "upstream_status": "\(response.status)"]
+                        metadata: [
+                            "project_id": "\(instance.projectID)", "function_id": "\(functionID)", "upstream_status": "\(response.status)",
+                        ]
                     )
                 }
                 return response
@@ -56,7 +65,13 @@ struct AppwriteGateway {
                 let functionID = try context.parameters.require("functionId")
                 let executionID = try context.parameters.require("executionId")
                 let (instance, _) = try authorize(request, functionID: functionID)
-                return try await forward(.GET, "/functions/\(functionID)/executions/\(executionID)", body: nil, request: request, to: instance)
+                return try await forward(
+                    .GET,
+                    "/functions/\(functionID)/executions/\(executionID)",
+                    body: nil,
+                    request: request,
+                    to: instance
+                )
             }
         }
         router.get("/v1/health") { request, _ in
@@ -86,36 +101,65 @@ struct AppwriteGateway {
     private func authorize(_ request: Request, functionID: String?) throws -> (InstanceConfig, AccessToken?) {
         let config = state.current.config
         guard let projectID = request.headers[HTTPField.Name("X-Appwrite-Project")!], !projectID.isEmpty else {
-            throw Refusal(status: 400, type: "project_id_missing", message: "Project ID missing: set X-Appwrite-Project to a project ID in bridge.yaml.")
+            throw Refusal(
+                status: 400,
+                type: "project_id_missing",
+                message: "Project ID missing: set X-Appwrite-Project to a project ID in bridge.yaml."
+            )
         }
         guard let instance = config.instance(projectID: projectID) else {
-            throw Refusal(status: 404, type: "project_not_found", message: "Project with the requested ID '\(projectID)' is not configured in the bridge.")
+            throw Refusal(
+                status: 404,
+                type: "project_not_found",
+                message: "Project with the requested ID '\(projectID)' is not configured in the bridge."
+            )
         }
         var token: AccessToken?
         if config.requiresToken {
-            let presented = request.headers[HTTPField.Name("X-Appwrite-Key")!]
+            let presented =
+                request.headers[HTTPField.Name("X-Appwrite-Key")!]
                 ?? request.headers[.authorization].flatMap { header -> String? in
                     let parts = header.split(separator: " ", maxSplits: 1)
                     return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
                 }
             guard let presented else {
-                throw Refusal(status: 401, type: "general_unauthorized_scope", message: "Send a bridge token as the API key (X-Appwrite-Key).")
+                throw Refusal(
+                    status: 401,
+                    type: "general_unauthorized_scope",
+                    message: "Send a bridge token as the API key (X-Appwrite-Key)."
+                )
             }
             // Every token is compared, even after a match, so timing does not tell which one matched.
             for candidate in config.tokens where candidate.secret.constantTimeEquals(presented) { token = token ?? candidate }
             guard token != nil else {
-                throw Refusal(status: 401, type: "user_unauthorized", message: "The current user is not authorized to perform the requested action.")
+                throw Refusal(
+                    status: 401,
+                    type: "user_unauthorized",
+                    message: "The current user is not authorized to perform the requested action."
+                )
             }
         }
         if let token, !token.instances.allows(projectID) {
-            throw Refusal(status: 401, type: "general_unauthorized_scope", message: "Bridge token '\(token.name)' may not use project '\(projectID)'.")
+            throw Refusal(
+                status: 401,
+                type: "general_unauthorized_scope",
+                message: "Bridge token '\(token.name)' may not use project '\(projectID)'."
+            )
         }
         if let functionID {
             if let token, !token.functions.allows(functionID) {
-                throw Refusal(status: 401, type: "general_unauthorized_scope", message: "Bridge token '\(token.name)' may not execute function '\(functionID)'.")
+                throw Refusal(
+                    status: 401,
+                    type: "general_unauthorized_scope",
+                    message: "Bridge token '\(token.name)' may not execute function '\(functionID)'."
+                )
             }
             if !instance.functions.allows(functionID) {
-                throw Refusal(status: 401, type: "general_unauthorized_scope", message: "Function '\(functionID)' is not in the functions list of project '\(projectID)' in bridge.yaml.")
+                throw Refusal(
+                    status: 401,
+                    type: "general_unauthorized_scope",
+                    message: "Function '\(functionID)' is not in the functions list of project '\(projectID)' in bridge.yaml."
+                )
             }
         }
         return (instance, token)
@@ -148,7 +192,11 @@ struct AppwriteGateway {
             return try await client.forward(method, path, body: body, headers: headers, to: instance)
         } catch {
             let status = error.isTimeout ? 504 : 502
-            throw Refusal(status: status, type: "bridge_upstream_unavailable", message: "Appwrite instance '\(instance.projectID)': \(error.reason)")
+            throw Refusal(
+                status: status,
+                type: "bridge_upstream_unavailable",
+                message: "Appwrite instance '\(instance.projectID)': \(error.reason)"
+            )
         }
     }
 }

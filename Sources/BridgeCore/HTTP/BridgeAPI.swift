@@ -68,8 +68,10 @@ struct BridgeAPI {
         }
         api.get("events") { request, context in
             let channels = Set(
-                request.uri.queryParameters.getAll("channels").flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-                    .filter { !$0.isEmpty }
+                request.uri.queryParameters.getAll("channels").flatMap {
+                    $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                }
+                .filter { !$0.isEmpty }
             )
             let token = context.token
             let stream = tracker.hub.subscribe(channels: channels) { projectID in token?.instances.allows(projectID) ?? true }
@@ -111,7 +113,10 @@ struct BridgeAPI {
             }
             logger.notice(
                 "queued execution deleted through the API",
-                metadata: ["outbox_id": "\(id)", "project_id": "\(item.projectID)", "kind": "\(item.request.kind)", "target_id": "\(item.request.targetID)"]
+                metadata: [
+                    "outbox_id": "\(id)", "project_id": "\(item.projectID)", "kind": "\(item.request.kind)",
+                    "target_id": "\(item.request.targetID)",
+                ]
             )
             return JSONResponse.make(.object(JSONObject([("deleted", .bool(true)), ("outbox_id", .number(String(id)))])))
         }

@@ -31,7 +31,12 @@ public struct InstanceChecker: Sendable {
         do {
             let health = try await client.health(of: instance)
             if let problem = Self.healthProblem(health, instance: instance) {
-                var result = InstanceHealth(state: problem.state, reason: problem.reason, checkedAt: now(), appwriteType: health.error?.type)
+                var result = InstanceHealth(
+                    state: problem.state,
+                    reason: problem.reason,
+                    checkedAt: now(),
+                    appwriteType: health.error?.type
+                )
                 if instance.messaging { result.messaging = CapabilityHealth(state: problem.state, reason: problem.reason) }
                 result.read = CapabilityHealth(state: problem.state, reason: problem.reason)
                 return result
@@ -69,7 +74,10 @@ public struct InstanceChecker: Sendable {
             return nil
         }
         guard let error = response.error else {
-            return (.error, "\(instance.baseURL)/health answered HTTP \(response.status), not an Appwrite error; is url the API endpoint ending in /v1?")
+            return (
+                .error,
+                "\(instance.baseURL)/health answered HTTP \(response.status), not an Appwrite error; is url the API endpoint ending in /v1?"
+            )
         }
         switch error.type {
         case "user_unauthorized", "project_key_expired", "general_unauthorized_scope", "project_key_invalid":

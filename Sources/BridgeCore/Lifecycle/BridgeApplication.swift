@@ -91,7 +91,7 @@ public enum BridgeApplication {
             tracker: tracker,
             logger: logger
         )
-            .register(on: router)
+        .register(on: router)
         AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger).register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }

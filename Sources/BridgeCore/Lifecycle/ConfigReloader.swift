@@ -65,13 +65,15 @@ public actor ConfigReloader {
         }
         var outcome = ReloadOutcome(generation: old.generation)
         if config.listen != old.config.listen {
-            let note = "listen changed from \(old.config.listen) to \(config.listen); restart the bridge to move the listener (still serving on \(old.config.listen))"
+            let note =
+                "listen changed from \(old.config.listen) to \(config.listen); restart the bridge to move the listener (still serving on \(old.config.listen))"
             logger.warning("\(note)")
             outcome.notes.append(note)
             config.listen = old.config.listen
         }
         if config.outbox.stateDirectory != old.config.outbox.stateDirectory {
-            let note = "state_dir changed from \(old.config.outbox.stateDirectory) to \(config.outbox.stateDirectory); restart the bridge to move the outbox (still using the old one)"
+            let note =
+                "state_dir changed from \(old.config.outbox.stateDirectory) to \(config.outbox.stateDirectory); restart the bridge to move the outbox (still using the old one)"
             logger.warning("\(note)")
             outcome.notes.append(note)
             config.outbox.stateDirectory = old.config.outbox.stateDirectory

@@ -83,7 +83,9 @@ public struct InstanceMonitor: Service {
         }
     }
 
-    private func nextSchedule(for instance: InstanceConfig, failures: Int, health: InstanceHealth, from now: ContinuousClock.Instant) -> Schedule {
+    private func nextSchedule(for instance: InstanceConfig, failures: Int, health: InstanceHealth, from now: ContinuousClock.Instant)
+        -> Schedule
+    {
         let delay: Duration
         if health.state == .ok || failures == 0 {
             delay = recheckInterval

@@ -84,13 +84,15 @@ public struct OutboxItem: Sendable, Equatable {
         case .message(let message):
             object["message_id"] = .string(message.messageID)
         }
-        object = JSONObject(object.entries + [
-            ("scheduled_at", request.scheduledAt.map(JSONValue.string) ?? .null),
-            ("created_at", .string(Timestamp.iso8601(createdAt))),
-            ("attempts", .number(String(attempts))),
-            ("next_attempt_at", .string(Timestamp.iso8601(nextAttemptAt))),
-            ("last_error", lastError.map(JSONValue.string) ?? .null),
-        ])
+        object = JSONObject(
+            object.entries + [
+                ("scheduled_at", request.scheduledAt.map(JSONValue.string) ?? .null),
+                ("created_at", .string(Timestamp.iso8601(createdAt))),
+                ("attempts", .number(String(attempts))),
+                ("next_attempt_at", .string(Timestamp.iso8601(nextAttemptAt))),
+                ("last_error", lastError.map(JSONValue.string) ?? .null),
+            ]
+        )
         if includeBody { object["request"] = request.jsonBody }
         return .object(object)
     }

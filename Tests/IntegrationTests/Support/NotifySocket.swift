@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A fake systemd: a Unix datagram socket that collects what the daemon sends to `$NOTIFY_SOCKET`.

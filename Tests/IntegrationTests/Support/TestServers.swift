@@ -10,7 +10,7 @@ import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Real servers on loopback ports: Appwrite simulators and one bridge, as a user would run them.
@@ -51,7 +51,13 @@ struct TestServers {
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let (bridge, _) = try await BridgeApplication.make(
                 config: config,
-                options: .init(configPath: configPath, recheckInterval: .seconds(300), firstRetry: .seconds(1), handleSIGHUP: false, environment: [:]),
+                options: .init(
+                    configPath: configPath,
+                    recheckInterval: .seconds(300),
+                    firstRetry: .seconds(1),
+                    handleSIGHUP: false,
+                    environment: [:]
+                ),
                 loader: loader,
                 logger: logs.logger(label: "appwrite-bridge")
             ) { port in continuation.yield(port) }
