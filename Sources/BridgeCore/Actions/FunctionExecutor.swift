@@ -18,55 +18,46 @@ public struct FunctionExecutor: Sendable {
     public func execute(_ request: CreateExecutionRequest, on instance: InstanceConfig) async throws(BridgeError)
         -> AppwriteResponse
     {
-        let started = ContinuousClock.now
         var metadata: Logger.Metadata = [
             "project_id": "\(instance.projectID)", "function_id": "\(request.functionID)", "method": "\(request.method)",
             "async": "\(request.isAsync)",
         ]
         if let scheduledAt = request.scheduledAt { metadata["scheduled_at"] = "\(scheduledAt)" }
-        let response: AppwriteResponse
-        do {
-            response = try await client.createExecution(request, on: instance)
-        } catch {
-            metrics?.recordUpstream(
-                projectID: instance.projectID,
-                outcome: error.isTimeout ? "timeout" : "unreachable",
-                duration: ContinuousClock.now - started
-            )
-            metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
-            metadata["error"] = "\(error.reason)"
-            logger.warning("execution not delivered", metadata: metadata)
-            throw .upstreamFailed(projectID: instance.projectID, error)
+        return try await perform(.execution, metadata: metadata, on: instance) { () async throws(AppwriteClientError) in
+            try await client.createExecution(request, on: instance)
         }
-        metrics?.recordUpstream(projectID: instance.projectID, outcome: String(response.status), duration: ContinuousClock.now - started)
-        metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
-        metadata["upstream_status"] = "\(response.status)"
-        guard response.status == 201 || response.status == 202, case .object(let execution)? = response.json else {
-            if let error = response.error { metadata["appwrite_type"] = "\(error.type)" }
-            logger.warning("execution refused by Appwrite", metadata: metadata)
-            if response.isSuccess {
-                throw .upstreamFailed(
-                    projectID: instance.projectID,
-                    .invalidResponse("Appwrite answered HTTP \(response.status) without an Execution")
-                )
-            }
-            throw .upstreamRejected(projectID: instance.projectID, response: response)
-        }
-        metadata["execution_id"] = "\(execution["$id"]?.stringValue ?? "?")"
-        metadata["status"] = "\(execution["status"]?.stringValue ?? "?")"
-        logger.info("execution created", metadata: metadata)
-        return response
     }
 
     /// Sends a validated message; returns Appwrite's Message exactly as Appwrite sent it.
     public func send(_ message: CreateMessageRequest, on instance: InstanceConfig) async throws(BridgeError) -> AppwriteResponse {
-        let started = ContinuousClock.now
-        var metadata: Logger.Metadata = [
+        let metadata: Logger.Metadata = [
             "project_id": "\(instance.projectID)", "kind": "\(message.kind.rawValue)", "message_id": "\(message.messageID)",
         ]
+        return try await perform(.message, metadata: metadata, on: instance) { () async throws(AppwriteClientError) in
+            try await client.createMessage(message, on: instance)
+        }
+    }
+
+    /// What was created upstream: it names the log lines and the object Appwrite answers with.
+    private enum Created: String {
+        case execution, message
+
+        var article: String { self == .execution ? "an" : "a" }
+        var model: String { self == .execution ? "Execution" : "Message" }
+    }
+
+    /// One upstream call with its metrics and its one log line; Appwrite's answer unchanged.
+    private func perform(
+        _ created: Created,
+        metadata: Logger.Metadata,
+        on instance: InstanceConfig,
+        _ call: () async throws(AppwriteClientError) -> AppwriteResponse
+    ) async throws(BridgeError) -> AppwriteResponse {
+        let started = ContinuousClock.now
+        var metadata = metadata
         let response: AppwriteResponse
         do {
-            response = try await client.createMessage(message, on: instance)
+            response = try await call()
         } catch {
             metrics?.recordUpstream(
                 projectID: instance.projectID,
@@ -75,26 +66,26 @@ public struct FunctionExecutor: Sendable {
             )
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
-            logger.warning("message not delivered", metadata: metadata)
+            logger.warning("\(created.rawValue) not delivered", metadata: metadata)
             throw .upstreamFailed(projectID: instance.projectID, error)
         }
         metrics?.recordUpstream(projectID: instance.projectID, outcome: String(response.status), duration: ContinuousClock.now - started)
         metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
         metadata["upstream_status"] = "\(response.status)"
-        guard response.status == 201 || response.status == 200, case .object(let created)? = response.json else {
+        guard (200..<300).contains(response.status), case .object(let object)? = response.json else {
             if let error = response.error { metadata["appwrite_type"] = "\(error.type)" }
-            logger.warning("message refused by Appwrite", metadata: metadata)
+            logger.warning("\(created.rawValue) refused by Appwrite", metadata: metadata)
             if response.isSuccess {
                 throw .upstreamFailed(
                     projectID: instance.projectID,
-                    .invalidResponse("Appwrite answered HTTP \(response.status) without a Message")
+                    .invalidResponse("Appwrite answered HTTP \(response.status) without \(created.article) \(created.model)")
                 )
             }
             throw .upstreamRejected(projectID: instance.projectID, response: response)
         }
-        metadata["message_id"] = "\(created["$id"]?.stringValue ?? message.messageID)"
-        metadata["status"] = "\(created["status"]?.stringValue ?? "?")"
-        logger.info("message created", metadata: metadata)
+        metadata["\(created.rawValue)_id"] = "\(object["$id"]?.stringValue ?? "?")"
+        metadata["status"] = "\(object["status"]?.stringValue ?? "?")"
+        logger.info("\(created.rawValue) created", metadata: metadata)
         return response
     }
 
