@@ -39,11 +39,14 @@ struct GatewayTests {
             process.standardError = pipe
             try process.run()
             let output = OutputBuffer()
-            let reader = Task.detached {
-                output.append(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            // A thread of its own: a blocking read must not hold one of the few concurrency threads.
+            let handle = pipe.fileHandleForReading
+            let finished = Mutex(false)
+            Thread.detachNewThread {
+                output.append(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+                finished.withLock { $0 = true }
             }
-            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-            await reader.value
+            while process.isRunning || !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
             if output.text.contains("No module named 'appwrite'") {
                 Issue.record("the Appwrite SDK for Python is missing: python3 -m pip install appwrite (Tests/run does it)")
             }
