@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BridgeCore
@@ -30,5 +31,16 @@ struct JSONParserTests {
 
     @Test func escapesControlCharacters() {
         #expect(JSONValue.string("a\u{01}\n\t").serialized == #""a\u0001\n\t""#)
+    }
+}
+
+@Suite("timestamps")
+struct TimestampTests {
+    @Test(arguments: [0.0, 1_700_000_000.123, 1_795_426_264.999, 951_782_400.5, 4_102_444_799.001])
+    func matchesFoundationsISO8601(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        #expect(Timestamp.iso8601(date) == formatter.string(from: date))
     }
 }

@@ -5,6 +5,10 @@ import Yams
 public struct ConfigLoader: Sendable {
     public var environment: [String: String]
 
+    /// YAML 1.1's implicit tags without `timestamp` (and `value`): bridge.yaml holds no dates, and
+    /// the timestamp pattern was the costliest of the regular expressions run on every scalar.
+    static let resolver = Resolver.default.removing(.timestamp).removing(.value)
+
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
     }
@@ -25,7 +29,7 @@ public struct ConfigLoader: Sendable {
     public func parse(_ text: String, file: String, folder: String) throws(ConfigError) -> BridgeConfig {
         let document: ConfigFile
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Yams.compose(yaml: text, Self.resolver) else {
                 throw ConfigError(file: file, line: 1, column: 1, message: "the file is empty; it needs 'instances'")
             }
             do {

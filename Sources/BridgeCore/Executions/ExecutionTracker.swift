@@ -34,6 +34,8 @@ public struct ExecutionTracker: Sendable {
     /// A created Execution: announce it, and follow it in the background when someone listens
     /// or a callback waits for its end. `waiting` callers follow it themselves.
     public func created(_ response: AppwriteResponse, functionID: String, instance: InstanceConfig, callbackURL: String?, willWait: Bool) {
+        // The common case, nobody listening and no callback, costs nothing (not even a parse).
+        guard callbackURL != nil || hub.hasSubscribers else { return }
         guard case .object(let execution)? = response.json, let executionID = execution["$id"]?.stringValue else { return }
         publish(.create, execution: .object(execution), functionID: functionID, executionID: executionID, projectID: instance.projectID)
         let status = execution["status"]?.stringValue ?? ""

@@ -56,7 +56,7 @@ public struct BridgeLogHandler: LogHandler {
         case .text:
             var line = prefix
             if !journald { line += Timestamp.iso8601(date) + " " }
-            line += level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + message
+            line += level.rawValue + String(repeating: " ", count: max(8 - level.rawValue.utf8.count, 1)) + message
             for (key, value) in entries { line += " \(key)=\(Self.quoteIfNeeded("\(value)"))" }
             return line + "\n"
         case .json:

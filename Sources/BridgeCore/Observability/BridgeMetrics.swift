@@ -1,4 +1,5 @@
 import CoreMetrics
+import Synchronization
 import Prometheus
 
 /// The bridge's metrics, recorded through swift-metrics into a Prometheus registry owned by this
@@ -6,6 +7,7 @@ import Prometheus
 public struct BridgeMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    private let lastStates = LastStates()
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -36,15 +38,26 @@ public struct BridgeMetrics: Sendable {
         ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// One gauge per instance and state: 1 for the current state, 0 for the others.
+    /// `appwrite_bridge_instance_state{instance,state}` is 1 for the current state; a state the
+    /// instance left drops to 0. States it never had are not emitted: registering all of them for
+    /// every instance made a start with 1,000 instances take seconds (the registry copies a
+    /// metric family on every new label set).
     func recordState(projectID: String, state current: InstanceState) {
-        for state in InstanceState.allCases {
+        let previous = lastStates.swap(projectID, current)
+        if let previous, previous != current {
             Gauge(
                 label: "appwrite_bridge_instance_state",
-                dimensions: [("instance", projectID), ("state", state.rawValue)],
+                dimensions: [("instance", projectID), ("state", previous.rawValue)],
                 factory: factory
-            ).record(state == current ? 1 : 0)
+            )
+            .record(0)
         }
+        Gauge(
+            label: "appwrite_bridge_instance_state",
+            dimensions: [("instance", projectID), ("state", current.rawValue)],
+            factory: factory
+        )
+        .record(1)
     }
 
     func recordReload(succeeded: Bool, generation: Int) {
@@ -96,5 +109,14 @@ extension BridgeMetrics {
             dimensions: [("limit", label), ("reason", reason == .queueFull ? "queue_full" : "queue_timeout")],
             factory: factory
         ).increment()
+    }
+}
+
+/// The state last exported per instance, so a change only touches two gauges.
+private final class LastStates: Sendable {
+    private let states = Mutex<[String: InstanceState]>([:])
+
+    func swap(_ projectID: String, _ state: InstanceState) -> InstanceState? {
+        states.withLock { $0.updateValue(state, forKey: projectID) }
     }
 }

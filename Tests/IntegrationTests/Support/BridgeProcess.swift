@@ -37,6 +37,7 @@ final class BridgeProcess {
                 if data.isEmpty { break }
                 output.append(String(decoding: data, as: UTF8.self))
             }
+            output.close()
         }
     }
 
@@ -75,6 +76,9 @@ final class BridgeProcess {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // The last lines may still be in the pipe: read to its end before anyone looks at the log.
+        let drained = ContinuousClock.now + .seconds(5)
+        while !output.isClosed, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(5)) }
         return process.terminationStatus
     }
 
@@ -84,9 +88,11 @@ final class BridgeProcess {
 }
 
 final class OutputBuffer: Sendable {
-    private let storage = Mutex<String>("")
-    var text: String { storage.withLock { $0 } }
-    func append(_ more: String) { storage.withLock { $0 += more } }
+    private let storage = Mutex<(text: String, closed: Bool)>(("", false))
+    var text: String { storage.withLock { $0.text } }
+    var isClosed: Bool { storage.withLock { $0.closed } }
+    func append(_ more: String) { storage.withLock { $0.text += more } }
+    func close() { storage.withLock { $0.closed = true } }
 }
 
 enum ProcessTestError: Error {
