@@ -189,6 +189,22 @@ def status_kib(pid, key):
     raise StepFailed(f"no {key} in /proc/{pid}/status")
 
 
+def smaps_breakdown(pid, top=8):
+    """Rss by mapping (file name, or [heap]/[stack]/anonymous), largest first, in KiB."""
+    totals = {}
+    name = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = os.path.basename(head[5]) if len(head) > 5 else "anonymous"
+                if name.startswith("[") and name not in ("[heap]", "[stack]"):
+                    name = "anonymous" if name.startswith("[anon") else name
+            elif head and head[0] == "Rss:":
+                totals[name] = totals.get(name, 0) + int(head[1])
+    return sorted(totals.items(), key=lambda item: -item[1])[:top]
+
+
 def mib(kib):
     return kib / 1024.0
 
@@ -441,6 +457,7 @@ class Bench:
         self.results = {}  # (contender, conns) -> wrk result + cpu
         self.bridge = {}   # bridge figures
         self.profile = None
+        self.reload_profile = None
         self.bridge_env = dict(os.environ, BENCH_KEY=KEY)
 
     # -- upstream
@@ -515,11 +532,12 @@ class Bench:
         finally:
             service.stop()
 
-    def start_bridge(self, name, config_path, port, offline, extra=(), wrapper=(), ready_timeout=60):
+    def start_bridge(self, name, config_path, port, offline, extra=(), wrapper=(), ready_timeout=60, binary=None):
         """Starts the bridge with a fresh notify socket; returns (service, notify, seconds to READY)."""
         notify = NotifySocket(os.path.join(self.sockdir, f"{name}.sock"))
         env = dict(self.bridge_env, NOTIFY_SOCKET=notify.path)
-        argv = list(wrapper) + [os.path.join(self.bin, "appwrite-bridge"), "serve", "--config", config_path]
+        binary = binary or os.path.join(self.bin, "appwrite-bridge")
+        argv = list(wrapper) + [binary, "serve", "--config", config_path]
         argv += (["--offline"] if offline else []) + list(extra)
         t0 = time.monotonic()
         service = Service(name, argv, os.path.join(self.raw, f"{name}.log"), env=env)
@@ -539,6 +557,8 @@ class Bench:
         try:
             time.sleep(1.0)
             self.bridge["rss_idle"] = mib(status_kib(service.pid, "VmRSS"))
+            self.bridge["rss_anon_idle"] = mib(status_kib(service.pid, "RssAnon"))
+            self.bridge["smaps_idle"] = smaps_breakdown(service.pid)
             self.bridge["ready_checked"] = ready
             log(f"bridge up (pid {service.pid}), READY after {ready * 1000:.0f} ms with checks on, "
                 f"idle RSS {self.bridge['rss_idle']:.1f} MiB")
@@ -656,38 +676,124 @@ class Bench:
         return probe.returncode == 0 and "not supported" not in probe.stderr and "not counted" not in probe.stderr
 
     def run_profile(self):
+        """perf with hardware counters if they count; else callgrind; else perf's software clock.
+
+        The bridge runs as in the load test (info log to a file), --offline, on its own port.
+        """
         port = self.ports["bridge2"]
         config = os.path.join(self.raw, "bridge-profile.yaml")
         write_atomically(config, bridge_yaml(port, self.sim_url))
         url = f"http://127.0.0.1:{port}/api/services/appwrite/execute_function_{PROJECT}?return_response"
+        notes = []
         if self.perf_counters_work():
-            tool = "perf"
-            service, notify, _ = self.start_bridge("bridge-profile", config, port, offline=True)
-            data = os.path.join(self.raw, "perf.data")
-            try:
-                rec = subprocess.Popen(["perf", "record", "-g", "-F", "999", "-o", data, "-p", str(service.pid),
-                                        "--", "sleep", "6"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                wrk(self.raw, "profile", url, HA_PAYLOAD, JSON_HEADERS, 16, 5)
-                rec.wait(30)
-            finally:
-                service.stop()
-                notify.close()
-            report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--percent-limit", "1",
-                                     "-g", "none"], capture_output=True, text=True).stdout
-            lines = [l for l in report.splitlines() if l.strip() and not l.startswith("#")][:30]
-            self.profile = {"tool": tool, "text": demangle("\n".join(lines)), "requests": None}
+            self.profile_perf(config, port, url, None, notes)
             return
-        if not shutil.which("valgrind"):
-            raise StepFailed("valgrind is missing (bench/run installs it in full mode)")
-        tool = "callgrind"
+        notes.append("`perf stat -e instructions true` prints `<not supported>`: no hardware counters in this VM.")
+        if shutil.which("valgrind"):
+            try:
+                self.profile_callgrind(config, port, url, notes)
+                return
+            except StepFailed as error:
+                logpath = os.path.join(self.raw, "bridge-profile.log")
+                with open(logpath, errors="replace") as f:
+                    lines = [l.strip() for l in f if "INTERNAL ERROR" in l or "Giving up" in l or "impossible" in l]
+                reason = "; ".join(lines[:2]) or str(error).splitlines()[0]
+                notes.append(f"`valgrind --tool=callgrind` on the release bridge aborts before READY: `{reason}` "
+                             f"(log: `{rel(logpath)}`).")
+                log("callgrind failed; falling back to perf record -e cpu-clock")
+        else:
+            notes.append("valgrind is not installed.")
+        if not shutil.which("perf"):
+            raise StepFailed("no profiler works here (" + " ".join(notes) + ")")
+        self.profile_perf(config, port, url, "cpu-clock", notes)
+
+    def perf_record(self, pid, event, data, action):
+        """perf record -g on pid while action() runs; returns action's result."""
+        argv = ["perf", "record", "-g", "-F", "999", "-o", data, "-p", str(pid)] + (["-e", event] if event else [])
+        rec = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(0.3)
+        try:
+            return action()
+        finally:
+            rec.send_signal(signal.SIGINT)
+            try:
+                rec.wait(60)
+            except subprocess.TimeoutExpired:
+                rec.kill()
+                rec.wait(5)
+
+    def perf_tables(self, data, name):
+        def report(*extra):
+            result = subprocess.run(["perf", "report", "-i", data, "--stdio"] + list(extra),
+                                    capture_output=True, text=True)
+            return [l.rstrip() for l in result.stdout.splitlines() if l.strip() and not l.startswith("#")]
+
+        by_dso = report("--no-children", "--sort", "dso", "-g", "none", "--percent-limit", "1")
+        by_sym = report("--no-children", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.8")
+        inclusive = demangle("\n".join(report("--children", "--sort", "sym", "-g", "none",
+                                               "--percent-limit", "2"))).splitlines()
+        with open(os.path.join(self.raw, f"{name}.txt"), "w") as f:
+            f.write("\n".join(by_dso + [""] + by_sym + [""] + inclusive) + "\n")
+        return {
+            "by_dso": by_dso[:12],
+            "by_sym": demangle("\n".join(by_sym[:25])).splitlines(),
+            "inclusive": [l for l in inclusive if not PLUMBING.search(l)][:40],
+        }
+
+    def profile_perf(self, config, port, url, event, notes):
+        service, notify, _ = self.start_bridge("bridge-profile", config, port, offline=True)
+        data = os.path.join(self.raw, "perf-calls.data")
+        conns, seconds = 16, 5
+        try:
+            r = self.perf_record(service.pid, event, data,
+                                 lambda: wrk(self.raw, "profile", url, HA_PAYLOAD, JSON_HEADERS, conns, seconds))
+        finally:
+            service.stop()
+            notify.close()
+        self.profile = dict(self.perf_tables(data, "perf-calls"), tool="perf", event=event or "cycles", notes=notes,
+                            conns=conns, seconds=seconds, rps=r["rps"])
+        log(f"perf ({event or 'cycles'}): profiled the bridge under wrk -c{conns} for {seconds} s ({r['rps']:.0f} req/s)")
+
+    def profile_reload(self):
+        """perf record on an idle --offline bridge while it reloads the largest file back and forth."""
+        if not shutil.which("perf"):
+            return
+        event = None if self.perf_counters_work() else "cpu-clock"
+        n = self.m["reload_sizes"][-1]
+        port = self.ports["bridge2"]
+        config = os.path.join(self.raw, "bridge-profile-reload.yaml")
+        texts = [bridge_yaml(port, self.sim_url, n, 0), bridge_yaml(port, self.sim_url, n, 1)]
+        write_atomically(config, texts[0])
+        service, notify, _ = self.start_bridge("bridge-profile-reload", config, port, offline=True)
+        data = os.path.join(self.raw, "perf-reload.data")
+        count = 5
+        try:
+            times = self.perf_record(service.pid, event, data, lambda: [
+                self.reload_once(port, config, texts[(k + 1) % 2], n) for k in range(count)])
+        finally:
+            service.stop()
+            notify.close()
+        self.reload_profile = dict(self.perf_tables(data, "perf-reload"), event=event or "cycles", n=n,
+                                   count=count, median=statistics.median(times))
+        log(f"perf ({event or 'cycles'}): profiled {count} reloads of {n} instances")
+
+    def profile_callgrind(self, config, port, url, notes):
         out = os.path.join(self.raw, "callgrind.out")
+        # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 emits ("unhandled dwarf2 abbrev form
+        # code 0x25 ... Giving up"), so it runs a copy without debug sections; the ELF symbol table
+        # is kept, which is all a function-level profile needs.
+        binary = os.path.join(self.raw, "appwrite-bridge.nodebug")
+        stripped = subprocess.run(["strip", "--strip-debug", "-o", binary, os.path.join(self.bin, "appwrite-bridge")],
+                                  capture_output=True, text=True)
+        if stripped.returncode != 0:
+            raise StepFailed(f"strip --strip-debug failed: {stripped.stderr}")
         # Collection is switched on only once the bridge is READY, so the profile is the calls only.
         wrapper = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no"]
         service, notify, _ = self.start_bridge("bridge-profile", config, port, offline=True,
-                                                wrapper=wrapper, ready_timeout=120)
+                                                wrapper=wrapper, ready_timeout=120, binary=binary)
         try:
             ctl = subprocess.run(["callgrind_control", "-i", "on", str(service.pid)], capture_output=True, text=True)
-            collected_from_start = ctl.returncode != 0
+            collected_from_start = "OK" not in ctl.stdout  # callgrind_control exits 0 even when it failed
             r = wrk(self.raw, "profile", url, HA_PAYLOAD, JSON_HEADERS, 1, 5)
         finally:
             service.stop(timeout=60)
@@ -699,6 +805,7 @@ class Bench:
             f.write(annotate.stdout + "\n\n" + annotate_incl.stdout)
         self.profile = {
             "tool": "callgrind",
+            "notes": notes,
             "requests": r["requests"],
             "from_start": collected_from_start,
             "exclusive": top_entries(annotate.stdout, 25),
@@ -706,6 +813,14 @@ class Bench:
             "total": total_ir(annotate.stdout),
         }
         log(f"callgrind: {r['requests']} calls profiled, {self.profile['total'] or 0:,} instructions")
+
+
+# Frames left out of the inclusive lists: generic plumbing that tops every Swift profile
+# (thread entry, dispatch, the job runner, thunks, Codable's generic containers, syscall entry).
+PLUMBING = re.compile(
+    r"protocol witness|thunk|partial apply|_Decoder|DecodingContainer|Array<A>\.init\(from|start_thread|"
+    r"_dispatch_|swift_job_run|runJobInEstablished|entry_SYSCALL|ThreadOpsPosix|setupThreadAndEventLoop|"
+    r"SelectableEventLoop\.run\(\)|Decodable\.init")
 
 
 def demangle(text):
@@ -755,12 +870,32 @@ def top_entries(text, count):
 # ---------------------------------------------------------------- report
 
 
+def rel(path):
+    """A path relative to the repository, for the report."""
+    root = os.path.dirname(HERE)
+    path = os.path.abspath(path)
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else path
+
+
+def plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def ms(us):
     return us / 1000.0
 
 
 def fmt(value, digits=2):
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def perf_blocks(w, p):
+    w("Self time by object:\n")
+    w("```\n" + "\n".join(p["by_dso"]) + "\n```\n")
+    w("Self time by object and symbol:\n")
+    w("```\n" + "\n".join(p["by_sym"]) + "\n```\n")
+    w("Inclusive time (children included; frame-pointer call chains, so approximate):\n")
+    w("```\n" + "\n".join(p["inclusive"]) + "\n```\n")
 
 
 def build_report(b, elapsed_total, build_seconds):
@@ -771,7 +906,7 @@ def build_report(b, elapsed_total, build_seconds):
     when = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     kind = "release" if b.mode == "full" else "debug (smoke run)"
     w(f"# appwrite-bridge benchmark ({b.mode})\n")
-    w(f"Run {when} on {os.uname().nodename}, {os.cpu_count()} cores, {kind} binaries from `{b.bin}`. "
+    w(f"Run {when} on {os.uname().nodename}, {os.cpu_count()} cores, {kind} binaries from `{rel(b.bin)}`. "
       f"wrk (threads = min(connections, 2)) runs {m['duration']} s per point after a {m['warmup']} s warm-up, "
       "contenders one after another; wrk, the contender and the simulator share the same cores, "
       "and the machine is shared with other work, so figures are noisy.\n")
@@ -844,7 +979,7 @@ def build_report(b, elapsed_total, build_seconds):
     for c in conns:
         r = b.results.get(("bridge", c))
         if r:
-            w(f"| CPU per 10,000 calls at {c} connections (bridge / simulator) | "
+            w(f"| CPU per 10,000 calls at {plural(c, 'connection')} (bridge / simulator) | "
               f"{r['cpu_per_10k']['bridge']:.2f} s / {r['cpu_per_10k']['simulator']:.2f} s |")
     if ready:
         w(f"| exec to READY=1, `serve --offline`, {len(ready)} starts (median; min-max) | "
@@ -852,7 +987,7 @@ def build_report(b, elapsed_total, build_seconds):
     if "ready_checked" in bf:
         w(f"| exec to READY=1 with the instance check on | {bf['ready_checked'] * 1000:.0f} ms |")
     for n, e in sorted(reloads.items()):
-        w(f"| reload, {n} instances all changed, `POST /api/reload` idle ({len(e['idle'])}x, median; max) | "
+        w(f"| reload, {plural(n, 'instance')} all changed, `POST /api/reload` idle ({len(e['idle'])}x, median; max) | "
           f"{statistics.median(e['idle']) * 1000:.1f} ms; {max(e['idle']) * 1000:.1f} ms |")
     if load:
         w(f"| reload, {big} instances, `POST /api/reload` under wrk ({len(big_entry['loaded'])}x, median; max) | "
@@ -860,9 +995,15 @@ def build_report(b, elapsed_total, build_seconds):
         w(f"| reload, {big} instances, SIGHUP, RELOADING=1 to READY=1 under wrk | {big_entry['sighup'] * 1000:.1f} ms |")
         w(f"| wrk during those reloads ({m['load_conns']} connections, {m['load_seconds']} s) | "
           f"{load['requests']} requests, {load['failed']} failed, p99 {ms(load['p99_us']):.2f} ms |")
+    w("")
+    if bf.get("smaps_idle"):
+        w(f"Where the idle RSS is (/proc/PID/smaps, Rss by mapping; RssAnon {bf['rss_anon_idle']:.1f} MiB): "
+          + ", ".join(f"{name} {kib / 1024:.1f} MiB" for name, kib in bf["smaps_idle"]) + ".\n")
+    w("| figure | value |")
+    w("|---|---:|")
     for n, e in sorted(reloads.items()):
-        w(f"| RSS with {n} instances (after READY; after the reloads) | {e['rss']:.1f} MiB; {e['rss_after']:.1f} MiB |")
-        w(f"| exec to READY=1 with {n} instances (--offline) | {e['ready'] * 1000:.0f} ms |")
+        w(f"| RSS with {plural(n, 'instance')} (after READY; after the reloads) | {e['rss']:.1f} MiB; {e['rss_after']:.1f} MiB |")
+        w(f"| exec to READY=1 with {plural(n, 'instance')} (--offline) | {e['ready'] * 1000:.0f} ms |")
     w("")
 
     goals = []
@@ -896,7 +1037,9 @@ def build_report(b, elapsed_total, build_seconds):
         p = b.profile
         w("## Profile\n")
         if p["tool"] == "callgrind":
-            w("`perf stat -e instructions` does not count on this machine, so: `valgrind --tool=callgrind` on "
+            for note in p["notes"]:
+                w(note + "\n")
+            w("`valgrind --tool=callgrind` on "
               f"the release bridge (`--offline`, collection switched on after READY"
               f"{' failed, so startup is included' if p.get('from_start') else ''}), "
               f"wrk -c1 for 5 s ({p['requests']} calls, "
@@ -913,8 +1056,18 @@ def build_report(b, elapsed_total, build_seconds):
                     w(f"| {ir:,} | {pct:.1f} | `{name}` | {obj} |")
                 w("")
         else:
-            w("`perf record -g -F 999` on the release bridge under wrk -c16 for 5 s:\n")
-            w("```\n" + p["text"].strip() + "\n```\n")
+            for note in p["notes"]:
+                w(note + "\n")
+            w(f"`perf record -e {p['event']} -g -F 999 -p <bridge>` on the release bridge (`--offline`, info log to a "
+              f"file) under wrk -c{p['conns']} for {p['seconds']} s ({p['rps']:.0f} req/s while sampled). "
+              "Symbols demangled.\n")
+            perf_blocks(w, p)
+    if b.reload_profile:
+        p = b.reload_profile
+        w(f"### Profile of reloads\n")
+        w(f"`perf record -e {p['event']} -g` on an idle `--offline` bridge during {p['count']} `POST /api/reload` "
+          f"of {p['n']} instances, every one changed (median {p['median'] * 1000:.0f} ms while sampled):\n")
+        perf_blocks(w, p)
 
     if judged and os.path.exists(ANALYSIS):
         with open(ANALYSIS) as f:
@@ -957,6 +1110,8 @@ def main():
         if args.profile == "yes" or (args.profile == "auto" and args.mode == "full" and missed):
             log("profiling the bridge" + (f" (goals missed: {', '.join(missed)})" if missed else ""))
             b.run_profile()
+            if args.profile == "yes" or "reload" in missed:
+                b.profile_reload()
     except StepFailed as error:
         print(f"\nbench: FAILED: {error}", file=sys.stderr)
         stop_all()
