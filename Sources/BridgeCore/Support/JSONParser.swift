@@ -168,19 +168,23 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        // Unescaped runs are copied whole (the bytes are already known to be UTF-8); most strings
+        // have no escape at all and become one String straight from their bytes.
+        var text = ""
         var runStart = index
         while true {
             guard let byte = current else { throw .syntax(offset: index, expected: "'\"'") }
             switch byte {
             case UInt8(ascii: "\""):
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<index], as: UTF8.self).unicodeScalars)
+                let run = String(decoding: bytes[runStart..<index], as: UTF8.self)
                 index += 1
-                return String(scalars)
+                if text.isEmpty { return run }
+                text += run
+                return text
             case UInt8(ascii: "\\"):
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<index], as: UTF8.self).unicodeScalars)
+                text += String(decoding: bytes[runStart..<index], as: UTF8.self)
                 index += 1
-                scalars.append(try parseEscape())
+                text.unicodeScalars.append(try parseEscape())
                 runStart = index
             case 0..<0x20:
                 throw .syntax(offset: index, expected: "an escaped control character")
