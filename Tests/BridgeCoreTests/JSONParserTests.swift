@@ -36,7 +36,9 @@ struct JSONParserTests {
 
 @Suite("timestamps")
 struct TimestampTests {
-    @Test(arguments: [0.0, 1_700_000_000.123, 1_795_426_264.999, 951_782_400.5, 4_102_444_799.001, 68_256_000.25, 1_582_934_400.0, 1_709_164_799.9994])
+    @Test(arguments: [
+        0.0, 1_700_000_000.123, 1_795_426_264.999, 951_782_400.5, 4_102_444_799.001, 68_256_000.25, 1_582_934_400.0, 1_709_164_799.9994,
+    ])
     func matchesFoundationsISO8601(seconds: Double) {
         let date = Date(timeIntervalSince1970: seconds)
         let formatter = ISO8601DateFormatter()

@@ -198,16 +198,14 @@ struct OutboxStoreTests {
         )
     }
 
+    /// A queued item created just now whose schedule passed long ago.
+    static func lateItem(_ request: OutboxRequest) -> OutboxItem {
+        OutboxItem(id: 1, projectID: "home", request: request, createdAt: Date(), attempts: 0, nextAttemptAt: Date())
+    }
+
     @Test func lateSchedulesAndOldItemsAreDroppedBeforeAnyCall() async throws {
         let outbox = try await Outbox(path: path)
-        let late = OutboxItem(
-            id: 1,
-            projectID: "home",
-            request: request(1, scheduledAt: "2020-01-01T07:00:00Z"),
-            createdAt: Date(),
-            attempts: 0,
-            nextAttemptAt: Date()
-        )
+        let late = Self.lateItem(request(1, scheduledAt: "2020-01-01T07:00:00Z"))
         guard case .drop(let reason) = await try delivery(outbox, settings: "").deliver(late) else {
             Issue.record("a past schedule must be dropped by default")
             return
@@ -226,14 +224,7 @@ struct OutboxStoreTests {
 
     @Test func lateScheduleRunSendsWithoutScheduleAndRetriesWhenUnreachable() async throws {
         let outbox = try await Outbox(path: path)
-        let late = OutboxItem(
-            id: 1,
-            projectID: "home",
-            request: request(1, scheduledAt: "2020-01-01T07:00:00Z"),
-            createdAt: Date(),
-            attempts: 0,
-            nextAttemptAt: Date()
-        )
+        let late = Self.lateItem(request(1, scheduledAt: "2020-01-01T07:00:00Z"))
         // Port 9 (discard) refuses on loopback: the item is kept for a retry, not dropped.
         guard case .retry = await try delivery(outbox, settings: "outbox:\n  late_schedule: run").deliver(late) else {
             Issue.record("an unreachable instance means retry")

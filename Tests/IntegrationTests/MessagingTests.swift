@@ -142,20 +142,7 @@ struct MessagingTests {
 
     @Test func messagesSentDuringAnOutageAreQueuedAndDelivered() async throws {
         let port = try unusedLoopbackPort()
-        try await TestServers.run(
-            simulators: [],
-            files: Fixtures.files,
-            bridgeYAML: { _ in
-                """
-                listen: 127.0.0.1:0
-                instances:
-                  - project_id: home1234
-                    url: http://127.0.0.1:\(port)/v1
-                    api_key_file: home.key
-                    messaging: true
-                """
-            }
-        ) { servers in
+        try await TestServers.withAppwriteDown(port: port, instanceExtra: "    messaging: true") { servers in
             let reply = try await send(servers, "push", #"{"message": "Water leak!", "topics": ["family"], "message_id": "leak-1"}"#)
             #expect(reply.status == 202)
             #expect(reply.json["queued"] == .bool(true))

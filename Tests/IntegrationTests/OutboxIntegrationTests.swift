@@ -27,20 +27,7 @@ struct OutboxIntegrationTests {
 
     @Test func queuedWhileDownListedDeletableThenDeliveredInOrder() async throws {
         let port = try unusedLoopbackPort()
-        let downURL = "http://127.0.0.1:\(port)/v1"
-        try await TestServers.run(
-            simulators: [],
-            files: Fixtures.files,
-            bridgeYAML: { _ in
-                """
-                listen: 127.0.0.1:0
-                instances:
-                  - project_id: home1234
-                    url: \(downURL)
-                    api_key_file: home.key
-                """
-            }
-        ) { servers in
+        try await TestServers.withAppwriteDown(port: port) { servers in
             let url = "\(servers.bridgeURL)/api/services/appwrite/execute_function_home1234?return_response"
             var ids: [Int] = []
             for seq in 0..<5 {

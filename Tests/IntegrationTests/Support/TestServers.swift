@@ -79,6 +79,29 @@ struct TestServers {
         }
     }
 
+    /// A bridge with one instance, home1234, whose Appwrite at `port` is down (nothing listens).
+    static func withAppwriteDown(
+        port: Int,
+        instanceExtra: String = "",
+        _ body: (TestServers) async throws -> Void
+    ) async throws {
+        try await run(
+            simulators: [],
+            files: Fixtures.files,
+            bridgeYAML: { _ in
+                """
+                listen: 127.0.0.1:0
+                instances:
+                  - project_id: home1234
+                    url: http://127.0.0.1:\(port)/v1
+                    api_key_file: home.key
+                \(instanceExtra)
+                """
+            },
+            body
+        )
+    }
+
     static let quiet = Logger(label: "test-simulator") { _ in SwiftLogNoOpLogHandler() }
 
     /// Runs one simulator per config on a free loopback port for the duration of `body`.
