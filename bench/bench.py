@@ -1116,6 +1116,12 @@ def main():
         print(f"\nbench: FAILED: {error}", file=sys.stderr)
         stop_all()
         return 1
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as error:
+        import traceback
+        traceback.print_exc()
+        print(f"\nbench: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+        stop_all()
+        return 1
     except KeyboardInterrupt:
         stop_all()
         return 130
