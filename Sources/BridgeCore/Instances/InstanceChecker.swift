@@ -17,9 +17,12 @@ public struct InstanceChecker: Sendable {
     public func check(_ instance: InstanceConfig, now: @Sendable () -> Date = Date.init) async -> InstanceHealth {
         var health: InstanceHealth
         if offline {
-            health = InstanceHealth(state: .unchecked, reason: "network checks are off (--offline)", checkedAt: now())
-            if instance.messaging { health.messaging = CapabilityHealth(state: .unchecked, reason: health.reason) }
-            health.read = CapabilityHealth(state: .unchecked, reason: health.reason)
+            health = InstanceHealth(
+                wholly: .unchecked,
+                reason: "network checks are off (--offline)",
+                checkedAt: now(),
+                for: instance
+            )
         } else {
             health = await measure(instance, now: now)
         }
@@ -31,15 +34,13 @@ public struct InstanceChecker: Sendable {
         do {
             let health = try await client.health(of: instance)
             if let problem = Self.healthProblem(health, instance: instance) {
-                var result = InstanceHealth(
-                    state: problem.state,
+                return InstanceHealth(
+                    wholly: problem.state,
                     reason: problem.reason,
                     checkedAt: now(),
-                    appwriteType: health.error?.type
+                    appwriteType: health.error?.type,
+                    for: instance
                 )
-                if instance.messaging { result.messaging = CapabilityHealth(state: problem.state, reason: problem.reason) }
-                result.read = CapabilityHealth(state: problem.state, reason: problem.reason)
-                return result
             }
             let probe = try await client.probeExecutionScope(of: instance)
             let outcome = Self.scopeOutcome(probe)
@@ -59,10 +60,7 @@ public struct InstanceChecker: Sendable {
             case .unreachable, .timeout: state = .unreachable
             case .invalidResponse: state = .error
             }
-            var result = InstanceHealth(state: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now())
-            if instance.messaging { result.messaging = CapabilityHealth(state: state, reason: result.reason) }
-            result.read = CapabilityHealth(state: state, reason: result.reason)
-            return result
+            return InstanceHealth(wholly: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now(), for: instance)
         }
     }
 

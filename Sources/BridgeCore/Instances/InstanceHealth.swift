@@ -34,6 +34,14 @@ public struct InstanceHealth: Sendable, Equatable {
         self.appwriteType = appwriteType
     }
 
+    /// One state for every capability the instance has: when the instance as a whole is
+    /// unreachable, refuses the key, or was not checked, no capability was proven either.
+    init(wholly state: InstanceState, reason: String?, checkedAt: Date?, appwriteType: String? = nil, for instance: InstanceConfig) {
+        self.init(state: state, reason: reason, checkedAt: checkedAt, appwriteType: appwriteType)
+        read = CapabilityHealth(state: state, reason: reason)
+        if instance.messaging { messaging = CapabilityHealth(state: state, reason: reason) }
+    }
+
     public static let pending = InstanceHealth(state: .pending, reason: "first check under way")
 
     /// Equal for logging purposes: a state change is worth a log line, a new timestamp is not.
