@@ -33,6 +33,14 @@ public struct BridgeConfig: Sendable, Equatable {
 
     public var requiresToken: Bool { !tokens.isEmpty }
 
+    /// The token whose secret is `presented`. Every token is compared, even after a match, so the
+    /// time taken does not tell which one matched.
+    public func token(matching presented: some StringProtocol) -> AccessToken? {
+        var matched: AccessToken?
+        for token in tokens where token.secret.constantTimeEquals(presented) { matched = matched ?? token }
+        return matched
+    }
+
     /// Whether a callback URL's host (and port) is on `callbacks.allowed_hosts`.
     public func allowsCallback(to url: String) -> Bool {
         guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return false }

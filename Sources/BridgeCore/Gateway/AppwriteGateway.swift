@@ -129,8 +129,7 @@ struct AppwriteGateway {
                     message: "Send a bridge token as the API key (X-Appwrite-Key)."
                 )
             }
-            // Every token is compared, even after a match, so timing does not tell which one matched.
-            for candidate in config.tokens where candidate.secret.constantTimeEquals(presented) { token = token ?? candidate }
+            token = config.token(matching: presented)
             guard token != nil else {
                 throw Refusal(
                     status: 401,

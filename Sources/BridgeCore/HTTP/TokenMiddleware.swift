@@ -13,8 +13,8 @@ struct TokenMiddleware: RouterMiddleware {
     ) async throws
         -> Response
     {
-        let tokens = state.current.config.tokens
-        guard !tokens.isEmpty else { return try await next(request, context) }
+        let config = state.current.config
+        guard config.requiresToken else { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             throw BridgeError.unauthorized("send the bridge token as 'Authorization: Bearer <token>'")
         }
@@ -22,12 +22,7 @@ struct TokenMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw BridgeError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
-        // Every token is compared, even after a match, so timing does not tell which one matched.
-        var matched: AccessToken?
-        for token in tokens where token.secret.constantTimeEquals(parts[1]) {
-            matched = matched ?? token
-        }
-        guard let matched else { throw BridgeError.unauthorized("the bridge token is not valid") }
+        guard let matched = config.token(matching: parts[1]) else { throw BridgeError.unauthorized("the bridge token is not valid") }
         var context = context
         context.token = matched
         return try await next(request, context)
