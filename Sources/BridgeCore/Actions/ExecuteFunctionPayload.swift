@@ -29,7 +29,7 @@ public enum ExecuteFunctionPayload {
         var call = Call(request: try translateRequest(payload, now: now))
         guard case .object(let fields) = payload else { return call }
         if let wait = try flag(fields["function_wait"], field: "function_wait"), wait {
-            if try asyncFlag(fields["function_async"]) == false {
+            if try flag(fields["function_async"], field: "function_async") == false {
                 throw PayloadError(
                     field: "function_async",
                     "function_wait waits for an asynchronous execution; drop function_async or set it to true"
@@ -59,6 +59,8 @@ public enum ExecuteFunctionPayload {
         return Int(seconds.rounded(.up))
     }
 
+    /// A boolean field. Appwrite itself takes "true"/"false"; shell scripts and templates often
+    /// send them quoted.
     static func flag(_ value: JSONValue?, field: String) throws(PayloadError) -> Bool? {
         switch value {
         case nil, .null?: return nil
@@ -101,7 +103,7 @@ public enum ExecuteFunctionPayload {
         request.method = try method(fields["function_method"])
         request.path = try path(fields["function_path"])
         request.headers = try headers(fields["function_headers"])
-        let explicitAsync = try asyncFlag(fields["function_async"])
+        let explicitAsync = try flag(fields["function_async"], field: "function_async")
         request.isAsync = explicitAsync ?? false
         let explicitSchedule = try scheduledAt(fields["function_scheduled_at"], now: now)
         let relativeSchedule = try scheduledIn(fields["function_scheduled_in"], now: now)
@@ -194,18 +196,6 @@ public enum ExecuteFunctionPayload {
             throw PayloadError(field: "function_headers", problem)
         }
         return headers
-    }
-
-    static func asyncFlag(_ value: JSONValue?) throws(PayloadError) -> Bool? {
-        switch value {
-        case nil, .null?: return nil
-        case .bool(let flag)?: return flag
-        // Appwrite itself takes "true"/"false"; shell scripts and templates often send them quoted.
-        case .string("true")?: return true
-        case .string("false")?: return false
-        case let other?:
-            throw PayloadError(field: "function_async", "must be true or false, got \(other.typeName)")
-        }
     }
 
     static func scheduledAt(_ value: JSONValue?, now: Date) throws(PayloadError) -> String? {

@@ -169,12 +169,7 @@ public enum MessagePayload {
             guard case .object = value else { throw PayloadError(field: field.name, "must be an object, got \(value.typeName)") }
             return value
         case .flag:
-            switch value {
-            case .bool: return value
-            case .string("true"): return .bool(true)
-            case .string("false"): return .bool(false)
-            default: throw PayloadError(field: field.name, "must be true or false, got \(value.typeName)")
-            }
+            return try ExecuteFunctionPayload.flag(value, field: field.name).map(JSONValue.bool)
         case .integer:
             guard case .number(let text) = value, Int(text) != nil else {
                 throw PayloadError(field: field.name, "must be a whole number, got \(value.typeName)")
