@@ -88,7 +88,7 @@ struct BridgeAPI {
         }
         api.get("outbox") { request, context in
             let bodies = request.uri.queryParameters.get("bodies").map { ["", "1", "true", "yes"].contains($0.lowercased()) } ?? false
-            let items = try await outboxItems().filter { context.mayCall(instance: $0.projectID) }
+            let items = try await readOutbox { try await $0.all() }.filter { context.mayCall(instance: $0.projectID) }
             return JSONResponse.make(
                 .object(
                     JSONObject([
@@ -102,7 +102,7 @@ struct BridgeAPI {
             guard let id = context.parameters.get("id").flatMap(Int64.init) else {
                 throw BridgeError.outboxItemNotFound(-1)
             }
-            guard let item = try await outboxItems().first(where: { $0.id == id }) else {
+            guard let item = try await readOutbox({ try await $0.item(id: id) }) else {
                 throw BridgeError.outboxItemNotFound(id)
             }
             if let token = context.token, !token.instances.allows(item.projectID) {
@@ -369,9 +369,9 @@ struct BridgeAPI {
         return JSONResponse.make(body, status: .accepted)
     }
 
-    private func outboxItems() async throws -> [OutboxItem] {
+    private func readOutbox<T>(_ read: (OutboxStore) async throws -> T) async throws -> T {
         do {
-            return try await outbox.store.all()
+            return try await read(outbox.store)
         } catch {
             throw BridgeError.internalError("cannot read the outbox: \(error)")
         }

@@ -74,6 +74,13 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// One item, or nil when it was delivered, dropped or never queued.
+    public func item(id: Int64) async throws -> OutboxItem? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).flatMap(Self.item)
+        }
+    }
+
     /// The oldest item of each instance: delivery is strictly in order per instance.
     public func heads() async throws -> [OutboxItem] {
         try await database.read { db in
