@@ -140,6 +140,14 @@ public final class ConcurrencyLimiter: Sendable {
     }
 }
 
+/// A call refused by one limit of an instance or function.
+public struct LimitRefusal: Error, Sendable {
+    /// "home1234" or "home1234/open_gate".
+    public var label: String
+    public var rejection: ConcurrencyRejection
+    public var limit: ConcurrencyLimit
+}
+
 /// The limiters of the running configuration, by label ("home1234", "home1234/open_gate"). Kept
 /// across reloads so waiting callers are not dropped; a reload only updates the numbers.
 public final class ConcurrencyLimiters: Sendable {
@@ -174,12 +182,24 @@ public final class ConcurrencyLimiters: Sendable {
         }
         // The function's queue first: waiting for a serial function must not hold an instance slot.
         if let functionLimiter {
-            return try await functionLimiter.run {
-                if let instanceLimiter { return try await instanceLimiter.run(body) }
+            return try await Self.enter(functionLimiter) {
+                if let instanceLimiter { return try await Self.enter(instanceLimiter, body) }
                 return try await body()
             }
         }
-        if let instanceLimiter { return try await instanceLimiter.run(body) }
+        if let instanceLimiter { return try await Self.enter(instanceLimiter, body) }
+        return try await body()
+    }
+
+    /// Holds a slot of `limiter` around `body`; a refusal names the limit that refused, so the
+    /// caller learns which queue was full and how long it waits.
+    private static func enter<T: Sendable>(_ limiter: ConcurrencyLimiter, _ body: () async throws -> T) async throws -> T {
+        do {
+            try await limiter.acquire()
+        } catch let rejection as ConcurrencyRejection {
+            throw LimitRefusal(label: limiter.label, rejection: rejection, limit: limiter.limit)
+        }
+        defer { limiter.release() }
         return try await body()
     }
 }

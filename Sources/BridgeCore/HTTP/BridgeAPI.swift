@@ -251,13 +251,11 @@ struct BridgeAPI {
     ) async throws -> AppwriteResponse {
         do {
             return try await limiters.run(instance: instance, functionID: functionID, body)
-        } catch let rejection as ConcurrencyRejection {
-            let label = functionID.flatMap { id in instance.functionAction(id)?.limit.map { _ in "\(instance.projectID)/\(id)" } }
-            let limit = functionID.flatMap { instance.functionAction($0)?.limit } ?? instance.limit
+        } catch let refusal as LimitRefusal {
             throw BridgeError.overloaded(
-                limit: label ?? instance.projectID,
-                rejection: rejection,
-                retryAfterSeconds: Int((limit?.queueTimeoutSeconds ?? 1).rounded(.up))
+                limit: refusal.label,
+                rejection: refusal.rejection,
+                retryAfterSeconds: Int(refusal.limit.queueTimeoutSeconds.rounded(.up))
             )
         }
     }
