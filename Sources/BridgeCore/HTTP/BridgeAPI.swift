@@ -376,7 +376,9 @@ struct BridgeAPI {
     }
 
     private func instancesDocument(visible: (String) -> Bool = { _ in true }) -> JSONValue {
-        .array(
+        // The response stays an array, so each entry carries the bridge-wide reload state.
+        let reload = state.reloadDocument
+        return .array(
             state.current.config.instances.filter { visible($0.projectID) }.map { instance in
                 let health = state.health(of: instance.projectID)
                 return .object(
@@ -389,6 +391,7 @@ struct BridgeAPI {
                         ("reason", health.reason.map(JSONValue.string) ?? .null),
                         ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
                         ("capabilities", Self.capabilities(health, instance: instance)),
+                        ("reload", reload),
                     ])
                 )
             }
@@ -419,6 +422,7 @@ struct BridgeAPI {
                 ("ready", .bool(anyOK)),
                 ("generation", .number(String(snapshot.generation))),
                 ("summary", .string(state.summary)),
+                ("reload", state.reloadDocument),
                 ("instances", instances),
             ])
         )

@@ -15,6 +15,9 @@ public struct ConfigSnapshot: Sendable {
 public final class BridgeState: Sendable {
     private let snapshot: Mutex<ConfigSnapshot>
     private let healthByProject: Mutex<[String: CheckedHealth]>
+    private let lastReloadFailure = Mutex<ReloadFailure?>(nil)
+    /// The HTTP requests being handled now, for the shutdown message.
+    public let requests = InFlightRequests()
 
     /// Health is stored with the instance settings it was measured for, so the result of a check
     /// that raced with a reload can never be pinned on the new settings.
@@ -45,11 +48,21 @@ public final class BridgeState: Sendable {
             }
             table = next
         }
-        return snapshot.withLock { current in
+        let generation = snapshot.withLock { current in
             current = ConfigSnapshot(generation: current.generation + 1, config: config, loadedAt: now)
             return current.generation
         }
+        lastReloadFailure.withLock { $0 = nil }
+        return generation
     }
+
+    /// The last reload failed and the running configuration stays; cleared by the next `install`.
+    public func recordReloadFailure(_ error: ConfigError, now: Date = Date()) {
+        let generation = current.generation
+        lastReloadFailure.withLock { $0 = ReloadFailure(error: error, servingGeneration: generation, failedAt: now) }
+    }
+
+    public var reloadFailure: ReloadFailure? { lastReloadFailure.withLock { $0 } }
 
     public func health(of projectID: String) -> InstanceHealth {
         healthByProject.withLock { $0[projectID]?.health } ?? .pending
@@ -68,8 +81,16 @@ public final class BridgeState: Sendable {
         }
     }
 
-    /// "2 instances ok, 1 invalid_key": the one-line summary for logs and systemd's STATUS=.
+    /// "2 instances ok, 1 invalid_key": the one-line summary for logs and systemd's STATUS=. While
+    /// the last reload has failed it comes first ("reload failed: bridge.yaml:7:14: …; serving
+    /// generation 2; 2 instances ok"), so `systemctl status` shows it until a reload succeeds.
     public var summary: String {
+        guard let failure = reloadFailure else { return instanceSummary }
+        return "\(failure.summary); \(instanceSummary)"
+    }
+
+    /// The instance states alone: "2 instances ok, 1 invalid_key".
+    public var instanceSummary: String {
         let states = current.config.instances.map { health(of: $0.projectID).state }
         var counts: [(InstanceState, Int)] = []
         for state in InstanceState.allCases {

@@ -46,6 +46,7 @@ public actor ConfigReloader {
         notifier.reloading()
         let outcome = await loadAndSwap(trigger: trigger)
         metrics?.recordReload(succeeded: outcome.succeeded, generation: outcome.generation)
+        // After a failure the summary starts with "reload failed: …" until a reload succeeds.
         notifier.ready(status: state.summary)
         return outcome
     }
@@ -61,6 +62,7 @@ public actor ConfigReloader {
                 "reload failed, still serving generation \(old.generation): \(error.description)",
                 metadata: ["file": "\(error.file)", "line": "\(error.line ?? 0)", "column": "\(error.column ?? 0)"]
             )
+            state.recordReloadFailure(error)
             return ReloadOutcome(generation: old.generation, error: error)
         }
         var outcome = ReloadOutcome(generation: old.generation)

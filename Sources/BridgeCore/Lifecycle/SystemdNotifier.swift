@@ -21,10 +21,17 @@ public struct SystemdNotifier: Sendable {
 
     public var isActive: Bool { socketPath != nil }
 
-    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
+    public func ready(status: String) { send("READY=1\nSTATUS=\(Self.oneLine(status))") }
     public func reloading() { send("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())") }
     public func stopping() { send("STOPPING=1") }
-    public func status(_ text: String) { send("STATUS=\(text)") }
+    public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(Self.oneLine(status))") }
+    public func status(_ text: String) { send("STATUS=\(Self.oneLine(text))") }
+
+    /// A status is one assignment per line: a newline inside it (say, from a YAML error message
+    /// quoting the file) would end STATUS= early and start another assignment.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
     public func watchdog() { send("WATCHDOG=1") }
 
     /// Sends one datagram; failures are ignored, as `sd_notify` does: the service must keep
