@@ -80,6 +80,7 @@ public enum BridgeApplication {
         }
 
         let router = Router(context: BridgeRequestContext.self)
+        router.add(middleware: InFlightRequestsMiddleware(requests: state.requests))
         router.add(middleware: ErrorMiddleware(state: state))
         BridgeAPI(
             state: state,
@@ -137,7 +138,10 @@ public enum BridgeApplication {
         )
         let systemd = SystemdService(
             notifier: notifier,
-            watchdogInterval: SystemdNotifier.watchdogInterval(environment: options.environment)
+            watchdogInterval: SystemdNotifier.watchdogInterval(environment: options.environment),
+            requests: state.requests,
+            shutdownGracePeriod: options.shutdownGracePeriod,
+            logger: logger
         )
         return (application, systemd)
     }

@@ -1,10 +1,15 @@
+import Logging
 import ServiceLifecycle
 
-/// Pets systemd's watchdog while the process runs and reports STOPPING=1 when graceful shutdown
-/// begins, before the HTTP server drains.
+/// Pets systemd's watchdog while the process runs and, when graceful shutdown begins and before
+/// the HTTP server drains, says what it waits for: a log line and STOPPING=1 with
+/// STATUS="stopping: draining N requests (grace S s)".
 struct SystemdService: Service {
     let notifier: SystemdNotifier
     let watchdogInterval: Duration?
+    var requests: InFlightRequests? = nil
+    var shutdownGracePeriod: Duration = .seconds(30)
+    var logger: Logger? = nil
 
     func run() async throws {
         // Returning early would end the whole service group, so an idle notifier still waits.
@@ -16,6 +21,13 @@ struct SystemdService: Service {
         } else {
             try? await gracefulShutdown()
         }
-        notifier.stopping()
+        let message = Self.stoppingMessage(requests: requests?.count ?? 0, grace: shutdownGracePeriod)
+        logger?.notice("\(message)")
+        notifier.stopping(status: message)
+    }
+
+    /// "stopping: draining 2 requests (grace 30 s)"
+    static func stoppingMessage(requests: Int, grace: Duration) -> String {
+        "stopping: draining \(requests) requests (grace \(grace.components.seconds) s)"
     }
 }
