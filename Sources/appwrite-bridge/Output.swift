@@ -1,5 +1,10 @@
+import BridgeCore
 import Foundation
+import Logging
 
-func printError(_ message: String, terminator: String = "\n") {
-    FileHandle.standardError.write(Data((message + terminator).utf8))
+/// Writes to standard error; under journald each line carries `level`'s syslog priority (errors
+/// are `<3>`, so `journalctl -p err` finds them). Messages for a person at a terminal are unchanged.
+func printError(_ message: String, terminator: String = "\n", level: Logger.Level = .error) {
+    let text = BridgeLogHandler.plainLines(message + terminator, level: level, environment: ProcessInfo.processInfo.environment)
+    FileHandle.standardError.write(Data(text.utf8))
 }

@@ -27,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Contact no Appwrite instance for checks: instances show as unchecked and calls go through.")
     var offline = false
 
+    /// EX_CONFIG (sysexits.h): the unit lists it in RestartPreventExitStatus=, so a broken
+    /// bridge.yaml stops the service instead of restarting it every RestartSec= forever.
+    static let configurationErrorExitCode: Int32 = 78
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = BridgeLogHandler.bootstrap(format: logFormat, level: logLevel, environment: environment)
@@ -35,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
             bridgeConfig = try ConfigLoader(environment: environment).load(path: config)
         } catch {
             printError("appwrite-bridge: invalid configuration: \(error.description)")
-            throw ExitCode(1)
+            throw ExitCode(Self.configurationErrorExitCode)
         }
         let options = BridgeApplication.Options(
             configPath: config,
@@ -47,8 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await BridgeApplication.run(config: bridgeConfig, options: options, logger: logger)
         } catch {
-            logger.critical("appwrite-bridge stopped: \(error)")
-            printError("appwrite-bridge: \(error)")
+            // One line, straight to standard error at error priority whatever --log-level says.
+            printError("appwrite-bridge stopped: \(error)")
             throw ExitCode(1)
         }
     }

@@ -25,9 +25,25 @@ public struct BridgeLogHandler: LogHandler {
         self.write = write
     }
 
-    /// Reads `$JOURNAL_STREAM` to decide whether journald is listening.
+    /// systemd sets `$JOURNAL_STREAM` when standard error is connected to journald.
+    public static func journaldIsListening(environment: [String: String]) -> Bool {
+        !(environment["JOURNAL_STREAM"] ?? "").isEmpty
+    }
+
+    /// A message written straight to standard error (a configuration error, a fatal one) at
+    /// `level`: under journald each line starts with the syslog priority, so `journalctl -p err`
+    /// shows why the service stopped; otherwise the text is unchanged.
+    public static func plainLines(_ message: String, level: Logger.Level, environment: [String: String]) -> String {
+        guard journaldIsListening(environment: environment) else { return message }
+        let prefix = "<\(syslogPriority(level))>"
+        return message.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
+            // The text after the last newline is empty: it is the terminator, not a line.
+            line.isEmpty && index > 0 ? "" : prefix + line
+        }.joined(separator: "\n")
+    }
+
     public static func bootstrap(format: Format, level: Logger.Level, environment: [String: String]) -> Logger {
-        let journald = !(environment["JOURNAL_STREAM"] ?? "").isEmpty
+        let journald = journaldIsListening(environment: environment)
         LoggingSystem.bootstrap { _ in
             var handler = BridgeLogHandler(format: format, journald: journald)
             handler.logLevel = level
