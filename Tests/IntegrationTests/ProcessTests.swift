@@ -126,10 +126,63 @@ struct ProcessTests {
             let microseconds = UInt64(messages[1].split(separator: "=").last ?? "") ?? 0
             #expect(microseconds > 0)
             #expect(messages[2].hasPrefix("READY=1\nSTATUS="))
-            #expect(messages.last == "STOPPING=1")
+            // Shutdown says what it waits for, in the journal and in `systemctl status`.
+            #expect(messages.last == "STOPPING=1\nSTATUS=stopping: draining 0 requests (grace 30 s)")
+            #expect(bridge.log.contains("<5>notice  stopping: draining 0 requests (grace 30 s)"))
             #expect(notify.received.contains("WATCHDOG=1"))
             // Under journald: priority prefixes, no timestamps of our own.
             #expect(bridge.log.contains("<6>info    appwrite-bridge listening on"))
+        }
+    }
+
+    @Test func aFailedReloadIsVisibleUntilTheNextGoodOne() async throws {
+        try await TestServers.withSimulators([Fixtures.homeSimulator()]) { simulators in
+            let folder = NSTemporaryDirectory() + "bridge-badreload-\(UUID().uuidString)"
+            let path = try writeConfig(homeYAML(simulators[0].baseURL), in: folder)
+            let notify = try NotifySocket()
+            let bridge = try BridgeProcess(["serve", "--config", path], environment: ["NOTIFY_SOCKET": notify.path])
+            let port = try await bridge.waitForPort()
+            try await notify.waitFor(count: 1)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await HTTP.get("http://127.0.0.1:\(port)/readyz").status != 200 {
+                try #require(ContinuousClock.now < deadline, "the instance never became ok")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+
+            try (homeYAML(simulators[0].baseURL) + "\n    retries: 3\n").write(toFile: path, atomically: true, encoding: .utf8)
+            bridge.signal(SIGHUP)
+            try await notify.waitFor(count: 3)
+            // "reload failed: <the error, as the log names it>; serving generation 1; 1 instance ok"
+            let failed = "reload failed: \(path):7:14: instances[0]: unknown key 'retries'"
+            let suffix = "; serving generation 1; 1 instance ok"
+            #expect(notify.lifecycle[2].hasPrefix("READY=1\nSTATUS=\(failed)"))
+            #expect(notify.lifecycle[2].hasSuffix(suffix))
+            #expect(notify.lifecycle[2].split(separator: "\n").count == 2)  // READY=1 and one STATUS= line
+            let ready = try await HTTP.get("http://127.0.0.1:\(port)/readyz")
+            #expect(ready.status == 200)
+            #expect(ready.json["reload"]?["state"] == "failed")
+            #expect(ready.json["reload"]?["generation"] == 1)
+            #expect(ready.json["reload"]?["error"]?["code"] == "invalid_config")
+            #expect(ready.json["reload"]?["error"]?["line"] == 7)
+            #expect(ready.json["reload"]?["error"]?["column"] == 14)
+            let summary = try #require(ready.json["summary"]?.stringValue)
+            #expect(summary.hasPrefix(failed) && summary.hasSuffix(suffix))
+            let instances = try await HTTP.get("http://127.0.0.1:\(port)/api/instances")
+            #expect(instances.json.arrayValue?.first?["reload"]?["state"] == "failed")
+            #expect(instances.json.arrayValue?.first?["state"] == "ok")
+
+            // The next good reload clears it.
+            try homeYAML(simulators[0].baseURL, timeout: 20).write(toFile: path, atomically: true, encoding: .utf8)
+            bridge.signal(SIGHUP)
+            try await notify.waitFor(count: 5)
+            #expect(notify.lifecycle[4].hasPrefix("READY=1\nSTATUS="))
+            #expect(!notify.lifecycle[4].contains("reload failed"))
+            let after = try await HTTP.get("http://127.0.0.1:\(port)/readyz")
+            #expect(after.json["reload"]?["state"] == "ok")
+            #expect(after.json["reload"]?["generation"] == 2)
+            #expect(after.json["summary"] == "1 instance ok")
+            bridge.signal(SIGTERM)
+            #expect(try await bridge.waitForExit() == 0)
         }
     }
 
@@ -149,6 +202,7 @@ struct ProcessTests {
             #expect(reply.status == 200)
             #expect(reply.json["service_response"]?["status"] == "completed")
             #expect(try await bridge.waitForExit() == 0)
+            #expect(bridge.log.contains("stopping: draining 1 requests (grace 30 s)"))
         }
     }
 
@@ -191,9 +245,34 @@ struct ProcessTests {
             in: folder
         )
         let bridge = try BridgeProcess(["serve", "--config", path])
-        #expect(try await bridge.waitForExit() == 1)
+        // 78 (EX_CONFIG) is in the unit's RestartPreventExitStatus=: no restart loop.
+        #expect(try await bridge.waitForExit() == 78)
         #expect(bridge.log.contains("bridge.yaml:1:9: listen:"))
         #expect(!bridge.log.contains("Fatal error"))
         #expect(bridge.log.split(separator: "\n").count == 1)
+        #expect(bridge.log.hasPrefix("appwrite-bridge: invalid configuration: "))
+
+        // Under journald the same line carries the error priority, so `journalctl -p err` shows it.
+        let journald = try BridgeProcess(["serve", "--config", path], environment: ["JOURNAL_STREAM": "8:1234"])
+        #expect(try await journald.waitForExit() == 78)
+        #expect(journald.log.hasPrefix("<3>appwrite-bridge: invalid configuration: \(path):1:9: listen:"))
+        #expect(journald.log.split(separator: "\n").count == 1)
+    }
+
+    @Test func aFatalErrorExitsOneAtErrorPriority() async throws {
+        try await TestServers.withSimulators([Fixtures.homeSimulator()]) { simulators in
+            // The simulator already holds this port: binding fails after the file was accepted.
+            let taken = try #require(simulators[0].baseURL.split(separator: ":").last?.split(separator: "/").first)
+            let folder = NSTemporaryDirectory() + "bridge-fatal-\(UUID().uuidString)"
+            let path = try writeConfig(
+                homeYAML(simulators[0].baseURL).replacingOccurrences(of: "127.0.0.1:0", with: "127.0.0.1:\(taken)"),
+                in: folder
+            )
+            let bridge = try BridgeProcess(["serve", "--config", path], environment: ["JOURNAL_STREAM": "8:1234"])
+            #expect(try await bridge.waitForExit() == 1)
+            let stopped = bridge.log.split(separator: "\n").filter { $0.contains("appwrite-bridge stopped:") }
+            #expect(stopped.count == 1)
+            #expect(stopped.first?.hasPrefix("<3>appwrite-bridge stopped: ") == true)
+        }
     }
 }
