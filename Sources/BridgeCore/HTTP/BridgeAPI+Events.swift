@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 
 extension BridgeAPI {
@@ -12,13 +14,16 @@ extension BridgeAPI {
         )
         let resumeAfter = (request.headers[.lastEventID] ?? request.uri.queryParameters.get("last_event_id"))
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        do {
+        do throws(BridgeEventHub.SubscribeError) {
             return try hub.subscribe(channels: channels, lastEventID: resumeAfter, maySee: maySee)
-        } catch .tooManyStreams(let limit) {
-            metrics.recordEventListenerRefused()
-            throw BridgeError.tooManyEventStreams(limit: limit)
-        } catch .shuttingDown {
-            throw BridgeError.shuttingDown
+        } catch {
+            switch error {
+            case .tooManyStreams(let limit):
+                metrics.recordEventListenerRefused()
+                throw BridgeError.tooManyEventStreams(limit: limit)
+            case .shuttingDown:
+                throw BridgeError.shuttingDown
+            }
         }
     }
 }

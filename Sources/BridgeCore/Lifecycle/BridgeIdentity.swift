@@ -35,7 +35,7 @@ public enum BridgeIdentity {
 
     /// A kept identity is used as long as it still looks like one (a hand-edited file with
     /// something else in it gets a fresh identity rather than an error).
-    static func valid(_ text: String) -> String? {
+    public static func valid(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (8...64).contains(trimmed.count),
             trimmed.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "-" })

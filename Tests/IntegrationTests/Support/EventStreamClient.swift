@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BridgeCore
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// A Server-Sent Events reader for `GET /api/events`: parses `id:`, `event:` and `data:` lines
@@ -50,7 +51,7 @@ final class EventStreamClient: Sendable {
     var stream: AsyncStream<Message> { messages }
 
     /// Reads until a message satisfies `match`, returning everything read on the way (inclusive).
-    func read(until match: @escaping (Message) -> Bool, timeout: Duration = .seconds(20)) async throws -> [Message] {
+    func read(until match: @escaping @Sendable (Message) -> Bool, timeout: Duration = .seconds(20)) async throws -> [Message] {
         try await withThrowingTaskGroup(of: [Message]?.self) { group in
             group.addTask { [messages] in
                 var seen: [Message] = []
