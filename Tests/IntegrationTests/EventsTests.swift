@@ -95,10 +95,10 @@ import Testing
             let grown =
                 Fixtures.twoInstanceYAML(urls) + """
 
-                  - project_id: shed77
-                    url: \(urls[1])
-                    api_key_env: GARAGE_KEY
-                """
+                      - project_id: shed77
+                        url: \(urls[1])
+                        api_key_env: GARAGE_KEY
+                    """
             try grown.write(toFile: servers.configPath, atomically: true, encoding: .utf8)
             let reload = try await HTTP.post("\(servers.bridgeURL)/api/reload")
             #expect(reload.status == 200)

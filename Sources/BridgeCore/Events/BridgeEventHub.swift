@@ -6,6 +6,12 @@ import Synchronization
 /// Fans events out to every `GET /api/events` stream. Each event is encoded once; listeners share
 /// the bytes. The last events are kept so a client that reconnects with `Last-Event-ID` misses
 /// nothing, and a listener that cannot keep up is dropped rather than holding memory or the bridge.
+///
+/// Publishing only queues: one flusher hands the queued events to every listener, at once when
+/// it was idle and then at most once per `flushInterval`. Under load each listener so gets one
+/// write per interval instead of one per event: the cost of a listener no longer grows with the
+/// execution rate (60 listeners made every execution 14 times as expensive when each event was a
+/// write of its own).
 public final class BridgeEventHub: Sendable {
     private struct Recent {
         var id: Int
@@ -20,6 +26,8 @@ public final class BridgeEventHub: Sendable {
         /// anything this run knows, and is answered with a resync instead of a wrong replay.
         var lastID: Int
         var recent: Deque<Recent> = []
+        /// Published, not yet handed to listeners.
+        var unflushed: [Recent] = []
         var subscribers: [UInt64: EventSubscription] = [:]
         var nextSubscriberID: UInt64 = 0
         var lastListenerLeft: ContinuousClock.Instant?
@@ -39,6 +47,7 @@ public final class BridgeEventHub: Sendable {
     let followAfterLastListener: Duration
     private let table: Mutex<Table>
     private let metrics: BridgeMetrics?
+    private let published = ChangeSignal()
 
     public init(
         maximumStreams: Int = 128,
@@ -72,14 +81,52 @@ public final class BridgeEventHub: Sendable {
 
     public func publish(_ event: BridgeEvent) {
         let data = event.envelope.serialized
-        let dropped = table.withLock { table -> Int in
+        table.withLock { table in
             table.lastID += 1
             let frame = ByteBuffer(string: "id: \(table.lastID)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n")
-            table.recent.append(Recent(id: table.lastID, projectID: event.projectID, channels: event.channels, frame: frame))
+            let recent = Recent(id: table.lastID, projectID: event.projectID, channels: event.channels, frame: frame)
+            table.recent.append(recent)
             if table.recent.count > replayCapacity { table.recent.removeFirst() }
+            if !table.subscribers.isEmpty { table.unflushed.append(recent) }
+        }
+        published.notify()
+    }
+
+    /// Hands published events to the listeners until cancelled: at once after a quiet spell, then
+    /// at most once per `interval`, each listener getting its share in one buffer.
+    func runFlusher(interval: Duration = .milliseconds(20)) async {
+        for await _ in published.changes {
+            flush()
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                break
+            }
+        }
+        flush()
+    }
+
+    func flush() {
+        let dropped = table.withLock { table -> Int in
+            guard !table.unflushed.isEmpty else { return 0 }
+            let batch = table.unflushed
+            table.unflushed = []
+            var everything: ByteBuffer?
             var dropped: [UInt64] = []
-            for subscriber in table.subscribers.values where subscriber.wants(projectID: event.projectID, channels: event.channels) {
-                if !subscriber.offer(frame) { dropped.append(subscriber.id) }
+            for subscriber in table.subscribers.values {
+                let wanted = batch.filter {
+                    $0.id > subscriber.startsAfter && subscriber.wants(projectID: $0.projectID, channels: $0.channels)
+                }
+                guard !wanted.isEmpty else { continue }
+                let bytes: ByteBuffer
+                if wanted.count == batch.count {
+                    // The common case (no filter, no token scope): one buffer shared by all.
+                    if everything == nil { everything = Self.concatenate(batch) }
+                    bytes = everything!
+                } else {
+                    bytes = Self.concatenate(wanted)
+                }
+                if !subscriber.offer(bytes) { dropped.append(subscriber.id) }
             }
             for id in dropped { Self.remove(id, from: &table) }
             return dropped.count
@@ -88,6 +135,14 @@ public final class BridgeEventHub: Sendable {
             metrics?.recordEventListenersDropped(dropped)
             metrics?.recordEventListeners(subscriberCount)
         }
+    }
+
+    private static func concatenate(_ events: [Recent]) -> ByteBuffer {
+        if events.count == 1 { return events[0].frame }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(events.reduce(0) { $0 + $1.frame.readableBytes })
+        for event in events { buffer.writeImmutableBuffer(event.frame) }
+        return buffer
     }
 
     /// A new listener. With `lastEventID`, the events after it that are still kept come first;
@@ -104,6 +159,7 @@ public final class BridgeEventHub: Sendable {
             table.nextSubscriberID += 1
             let subscription = EventSubscription(
                 id: table.nextSubscriberID,
+                startsAfter: table.lastID,
                 channels: channels,
                 maximumQueuedBytes: maximumQueuedBytes,
                 maySee: maySee
@@ -111,7 +167,8 @@ public final class BridgeEventHub: Sendable {
             if let lastEventID, lastEventID != table.lastID {
                 let oldestKept = table.recent.first?.id ?? table.lastID + 1
                 if lastEventID >= oldestKept - 1, lastEventID < table.lastID {
-                    for event in table.recent where event.id > lastEventID && subscription.wants(projectID: event.projectID, channels: event.channels) {
+                    for event in table.recent
+                    where event.id > lastEventID && subscription.wants(projectID: event.projectID, channels: event.channels) {
                         _ = subscription.offer(event.frame)
                     }
                 } else {
@@ -141,6 +198,7 @@ public final class BridgeEventHub: Sendable {
 
     /// Ends every stream (at shutdown, so open connections do not hold the grace period).
     public func finishAll() {
+        flush()
         let all = table.withLock { table -> [EventSubscription] in
             table.finished = true
             defer { table.subscribers = [:] }

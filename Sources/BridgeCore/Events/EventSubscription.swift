@@ -15,13 +15,16 @@ final class EventSubscription: Sendable {
     }
 
     let id: UInt64
+    /// The last event it got by replay (or that existed when it came): later ones come live.
+    let startsAfter: Int
     private let channels: Set<String>
     private let maySee: @Sendable (String) -> Bool
     private let maximumQueuedBytes: Int
     private let queue = Mutex(Queue())
 
-    init(id: UInt64, channels: Set<String>, maximumQueuedBytes: Int, maySee: @escaping @Sendable (String) -> Bool) {
+    init(id: UInt64, startsAfter: Int, channels: Set<String>, maximumQueuedBytes: Int, maySee: @escaping @Sendable (String) -> Bool) {
         self.id = id
+        self.startsAfter = startsAfter
         self.channels = channels
         self.maySee = maySee
         self.maximumQueuedBytes = maximumQueuedBytes

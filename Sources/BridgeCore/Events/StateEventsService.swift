@@ -41,7 +41,9 @@ struct StateEventsService: Service {
                 // A recheck that found the same state only moves checked_at: not worth an event.
                 var unstamped = health
                 unstamped.checkedAt = nil
-                instances[instance.projectID] = (document, InstanceDocument.make(instance, health: unstamped, outboxPending: pending).serialized)
+                instances[instance.projectID] = (
+                    document, InstanceDocument.make(instance, health: unstamped, outboxPending: pending).serialized
+                )
             }
         }
     }

@@ -189,19 +189,23 @@ public enum BridgeStartError: Error, CustomStringConvertible {
     }
 }
 
-/// Keeps quiet `/api/events` streams alive with a comment every 15 s, and ends them when shutdown
-/// begins: an open stream would otherwise hold the server's graceful shutdown for the whole
+/// Runs the event hub's flusher, keeps quiet `/api/events` streams alive with a comment every
+/// 15 s, and ends them when shutdown begins: an open stream would otherwise hold the server's graceful shutdown for the whole
 /// grace period.
 struct EventStreamsService: Service {
     let hub: BridgeEventHub
     var keepAliveInterval: Duration = .seconds(15)
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: keepAliveInterval)
-                hub.keepAlive()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await hub.runFlusher() }
+            try? await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: keepAliveInterval)
+                    hub.keepAlive()
+                }
             }
+            group.cancelAll()
         }
         hub.finishAll()
     }
