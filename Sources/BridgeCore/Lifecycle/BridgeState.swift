@@ -18,6 +18,8 @@ public final class BridgeState: Sendable {
     private let lastReloadFailure = Mutex<ReloadFailure?>(nil)
     /// The HTTP requests being handled now, for the shutdown message.
     public let requests = InFlightRequests()
+    /// Fires after every install and every recorded health, for the `/api/events` announcements.
+    public let changes = ChangeSignal()
 
     /// Health is stored with the instance settings it was measured for, so the result of a check
     /// that raced with a reload can never be pinned on the new settings.
@@ -53,6 +55,7 @@ public final class BridgeState: Sendable {
             return current.generation
         }
         lastReloadFailure.withLock { $0 = nil }
+        changes.notify()
         return generation
     }
 
@@ -73,12 +76,14 @@ public final class BridgeState: Sendable {
     @discardableResult
     public func record(_ health: InstanceHealth, for instance: InstanceConfig) -> InstanceHealth? {
         guard current.config.instance(projectID: instance.projectID) == instance else { return nil }
-        return healthByProject.withLock { table in
+        let previous = healthByProject.withLock { table in
             let stored = table[instance.projectID]
             let previous = stored?.instance == instance ? stored?.health ?? .pending : .pending
             table[instance.projectID] = CheckedHealth(instance: instance, health: health)
             return previous
         }
+        changes.notify()
+        return previous
     }
 
     /// "2 instances ok, 1 invalid_key": the one-line summary for logs and systemd's STATUS=. While
