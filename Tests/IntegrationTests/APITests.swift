@@ -14,7 +14,8 @@ struct APITests {
         ) { servers in
             let root = try await HTTP.get("\(servers.bridgeURL)/api/")
             #expect(root.status == 200)
-            #expect(root.text == #"{"message":"API running."}"#)
+            #expect(root.json["message"] == "API running.")
+            #expect(root.json["bridge_id"]?.stringValue?.isEmpty == false)
 
             let services = try await HTTP.get("\(servers.bridgeURL)/api/services")
             let domains = try #require(services.json.arrayValue)
