@@ -64,7 +64,8 @@ public enum BridgeApplication {
             notifier: notifier,
             metrics: metrics
         )
-        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
+        let checkRequests = CheckRequests()
+        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics, checkRequests: checkRequests)
         let hub = BridgeEventHub(maximumStreams: config.limits.maximumEventStreams, metrics: metrics)
         let tracker = ExecutionTracker(client: client, hub: hub, logger: logger)
         let outbox: Outbox
@@ -111,7 +112,8 @@ public enum BridgeApplication {
                 logger: logger,
                 recheckInterval: options.recheckInterval,
                 firstRetry: options.firstRetry,
-                notifier: notifier
+                notifier: notifier,
+                checkRequests: checkRequests
             )
         ]
         services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
