@@ -56,7 +56,13 @@ struct RecordingMiddleware: RouterMiddleware {
         } catch let error as AppwriteError {
             return SimulatorAPI.errorResponse(error, version: version)
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            // Appwrite's wildcard route: any unknown path or method (Appwrite renders it as HTML; see README).
+            // Appwrite's wildcard route, in the API group like any other (project, key, scope
+            // "global" first): any unknown path or method. Appwrite renders it as HTML; see README.
+            do {
+                _ = try SimulatorAPI(state: state, config: state.config).access(request, anyOf: ["global"])
+            } catch {
+                return SimulatorAPI.errorResponse(error, version: version)
+            }
             return SimulatorAPI.errorResponse(.routeNotFound, version: version)
         }
     }

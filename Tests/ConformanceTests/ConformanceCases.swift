@@ -227,6 +227,35 @@ enum ConformanceCases {
 
     static let envelope: [ConformanceCase] = [
         .init(
+            rule: "E3",
+            name: "unknown route",
+            method: "GET",
+            path: "/nothing/here",
+            status: 404,
+            type: "general_route_not_found",
+            message:
+                "Route not found. Please ensure the endpoint is configured correctly and that the API route is valid for this SDK version. Refer to the API docs for more details."
+        ),
+        .init(rule: "E3", name: "unknown method", method: "PUT", path: "/health", body: "{}", status: 404, type: "general_route_not_found"),
+        .init(
+            rule: "E3",
+            name: "the wildcard checks the key first",
+            method: "GET",
+            path: "/nothing",
+            key: .unknown,
+            status: 401,
+            type: "user_unauthorized"
+        ),
+        .init(
+            rule: "E3",
+            name: "and the project",
+            method: "DELETE",
+            path: "/functions/echo/executions/x",
+            project: "nosuch",
+            status: 404,
+            type: "project_not_found"
+        ),
+        .init(
             rule: "E2",
             name: "null body reaches a string argument",
             body: #"{"body": null}"#,

@@ -77,5 +77,12 @@ struct GatewayRefusal: Error, Sendable {
         )
     }
 
+    static let routeNotFound = GatewayRefusal(
+        status: 404,
+        type: "general_route_not_found",
+        message:
+            "Route not found. Please ensure the endpoint is configured correctly and that the API route is valid for this SDK version. Refer to the API docs for more details."
+    )
+
     static let internalFailure = GatewayRefusal(status: 500, type: "general_unknown", message: "Server Error")
 }
