@@ -97,33 +97,14 @@ struct AppwriteGateway {
         registerWildcard(on: router)
     }
 
-    /// Appwrite's wildcard route for any other `/v1` path or method: checked like every API route
-    /// (project, key, scope "global"), then 404 `general_route_not_found`. Nothing is sent.
-    func registerWildcard(on router: Router<BridgeRequestContext>) {
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
-        let served: [(String, [HTTPRequest.Method])] = [
-            ("/v1/**", []), ("/v1/health", [.get]), ("/v1/health/version", [.get]),
-            ("/v1/functions/:functionId/executions", [.get, .post]), ("/v1/functions/:functionId/executions/:executionId", [.get]),
-        ]
-        for (path, taken) in served {
-            for method in methods where !taken.contains(method) {
-                router.on(RouterPath(path), method: method) { request, _ in
-                    await answer(request) { access in
-                        _ = try access.caller(of: request, scopes: ["global"], functionID: nil)
-                        throw GatewayRefusal.routeNotFound
-                    }
-                }
-            }
-        }
-    }
-
     /// Path IDs are checked before anything is sent: `..`, `%2F` or `%3F` never reach Appwrite,
     /// where a proxy in between could read them as another endpoint.
     static func checkIDs(_ ids: [(param: String, value: String)]) throws(GatewayRefusal) {
         for (param, value) in ids where !AppwriteRules.isValidID(value) { throw .invalidID(param) }
     }
 
-    private func answer(_ request: Request, _ body: (GatewayAccess) async throws -> AppwriteResponse) async -> Response {
+    /// Runs one gateway call: its upstream answer unchanged, or a refusal in Appwrite's envelope.
+    func answer(_ request: Request, _ body: (GatewayAccess) async throws -> AppwriteResponse) async -> Response {
         let config = state.current.config
         do {
             let reply = try await body(GatewayAccess(config: config))
