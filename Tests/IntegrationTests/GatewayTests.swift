@@ -149,6 +149,32 @@ struct GatewayTests {
         }
     }
 
+    @Test func refusalsOfTheGatewayCarryTheInstancesOwnVersion() async throws {
+        var home = Fixtures.homeSimulator()
+        home.version = "1.8.1"
+        try await TestServers.run(
+            simulators: [home, Fixtures.garageSimulator()],
+            files: Fixtures.files,
+            environment: Fixtures.environment,
+            bridgeYAML: { Fixtures.twoInstanceYAML($0, extra: Self.tokens) }
+        ) { servers in
+            let wrongToken = try await HTTP.post(
+                "\(servers.bridgeURL)/v1/functions/echo/executions",
+                json: "{}",
+                headers: [("X-Appwrite-Project", "home1234"), ("X-Appwrite-Key", "standard_not_a_token")]
+            )
+            #expect(wrongToken.status == 401)
+            #expect(wrongToken.json["type"] == "user_unauthorized")
+            #expect(wrongToken.json["version"] == "1.8.1")
+            let garage = try await HTTP.get(
+                "\(servers.bridgeURL)/v1/functions/_bad/executions",
+                headers: [("X-Appwrite-Project", "garage42"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            )
+            #expect(garage.status == 400, "\(garage.text)")
+            #expect(garage.json["version"] == "1.9.6")
+        }
+    }
+
     @Test func gatewayCallsCountAgainstConcurrencyLimitsAndUpstreamMetrics() async throws {
         try await TestServers.run(
             simulators: [Fixtures.homeSimulator(), Fixtures.garageSimulator()],

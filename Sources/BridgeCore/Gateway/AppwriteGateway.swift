@@ -113,7 +113,11 @@ struct AppwriteGateway {
             let refusal = error as? GatewayRefusal ?? .internalFailure
             let projectID = request.headers[HTTPField.Name("X-Appwrite-Project")!] ?? ""
             let instance = config.instance(projectID: projectID) ?? config.instances.first
-            return refusal.response(version: await upstream.version(of: instance))
+            // An instance that did not answer is not asked again just for its version.
+            let version =
+                refusal.isUpstreamFailure
+                ? upstream.versions.version(for: instance?.projectID) ?? "UNKNOWN" : await upstream.version(of: instance)
+            return refusal.response(version: version)
         }
     }
 

@@ -84,5 +84,7 @@ struct GatewayRefusal: Error, Sendable {
             "Route not found. Please ensure the endpoint is configured correctly and that the API route is valid for this SDK version. Refer to the API docs for more details."
     )
 
+    var isUpstreamFailure: Bool { type == "bridge_upstream_unavailable" }
+
     static let internalFailure = GatewayRefusal(status: 500, type: "general_unknown", message: "Server Error")
 }
