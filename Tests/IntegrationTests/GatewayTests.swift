@@ -29,19 +29,8 @@ struct GatewayTests {
 
     @Test func theOfficialPythonSDKRunsFunctionsThroughTheGatewayWithoutTheKey() async throws {
         try await withBridge(extra: Self.tokens) { servers in
-            let sdkFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("sdk")
-            let script = sdkFolder.appendingPathComponent("gateway_with_python_sdk.py").path
-            let packages = try await Self.pinnedPythonSDK(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken]
-            process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
-            let output = try await Self.runToEnd(process)
-            if output.contains("No module named 'appwrite'") {
-                Issue.record("the Appwrite SDK for Python is missing: python3 -m pip install -r Tests/sdk/requirements.txt")
-            }
-            #expect(process.terminationStatus == 0, "\(output)")
+            let (status, output) = try await runSDKScript("gateway_with_python_sdk.py", servers: servers)
+            #expect(status == 0, "\(output)")
             #expect(output.contains("sdk checks: passed"), "\(output)")
 
             let executions = await servers.simulators[0].state.recordedRequests().filter {
@@ -53,21 +42,49 @@ struct GatewayTests {
         }
     }
 
-    /// The SDK release Appwrite 1.9.6 names (Tests/sdk/requirements.txt), installed once into
-    /// .build/sdk-python: the newest release on PyPI expects a newer server's models.
-    static func pinnedPythonSDK(requirements: String) async throws -> String {
+    /// The SDK releases built for Appwrite 1.9.6 (Tests/sdk/requirements.txt), installed once into
+    /// .build/sdk-python: the newest releases on PyPI expect a newer server's models.
+    static func pinnedPythonSDKs(requirements: String) async throws -> String {
         let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/sdk-python").path
-        let pinned =
-            try String(contentsOfFile: requirements, encoding: .utf8).split(separator: "\n")
-            .first { $0.hasPrefix("appwrite==") }.map { String($0.dropFirst("appwrite==".count)) } ?? ""
-        if !FileManager.default.fileExists(atPath: target + "/appwrite-\(pinned).dist-info") {
+        let pins = try String(contentsOfFile: requirements, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") && $0.contains("==") }
+            .map { $0.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: "==", with: "-") }
+        if !pins.allSatisfy({ FileManager.default.fileExists(atPath: "\(target)/\($0).dist-info") }) {
             let pip = Process()
             pip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             pip.arguments = ["python3", "-m", "pip", "install", "--quiet", "--upgrade", "--target", target, "-r", requirements]
             _ = try await runToEnd(pip)
         }
         return target
+    }
+
+    /// Runs one of Tests/sdk's scripts against the gateway, as a device on the LAN would.
+    func runSDKScript(_ name: String, servers: TestServers) async throws -> (status: Int32, output: String) {
+        let sdkFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("sdk")
+        let packages = try await SDKInstallation.shared.packages {
+            try await Self.pinnedPythonSDKs(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken,
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
+        let output = try await Self.runToEnd(process)
+        if output.contains("No module named 'appwrite") {
+            Issue.record("an Appwrite SDK for Python is missing: python3 -m pip install -r Tests/sdk/requirements.txt")
+        }
+        return (process.terminationStatus, output)
+    }
+
+    @Test func appwritesConsoleSDKForPythonReadsEveryExecutionTheGatewayPassesOn() async throws {
+        try await withBridge(extra: Self.tokens) { servers in
+            let (status, output) = try await runSDKScript("gateway_with_python_console_sdk.py", servers: servers)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("sdk checks: passed"), "\(output)")
+        }
     }
 
     /// Runs a process to its end, its output read on a thread of its own (a blocking read must not
@@ -334,5 +351,19 @@ struct GatewayTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+}
+
+/// One installation of the pinned SDKs for all tests that run in parallel: the first caller
+/// installs, the others wait for it.
+actor SDKInstallation {
+    static let shared = SDKInstallation()
+    private var installing: Task<String, any Error>?
+
+    func packages(_ install: @escaping @Sendable () async throws -> String) async throws -> String {
+        if let installing { return try await installing.value }
+        let task = Task { try await install() }
+        installing = task
+        return try await task.value
     }
 }
