@@ -3,6 +3,9 @@ import Foundation
 
 /// The table both targets must answer identically, rule by rule (README.md of the simulator).
 enum ConformanceCases {
+    /// Rules proven by the scenarios of ConformanceTests rather than by a single request.
+    static let scenarioRules: Set<String> = ["G1", "G3", "L1", "L2", "L3", "X4", "X6", "G2"]
+
     static func all() -> [ConformanceCase] {
         access + health + envelope + parameters + schedules + headers + functions + results
     }
@@ -654,6 +657,17 @@ enum ConformanceCases {
     ]
 
     static let results: [ConformanceCase] = [
+        .init(
+            rule: "X3",
+            name: "scheduled reply",
+            body: #"{"async": true, "scheduledAt": "2031-06-01T08:00:00Z"}"#,
+            status: 202,
+            fields: [
+                "status": "scheduled", "trigger": "schedule", "scheduledAt": "2031-06-01T08:00:00.000+00:00", "responseStatusCode": 0,
+                "responseBody": "",
+            ]
+        ),
+        .init(rule: "E1", name: "the envelope of every error", key: .unknown, body: "{}", status: 401, type: "user_unauthorized"),
         .init(
             rule: "X1",
             name: "sync reply",

@@ -19,6 +19,19 @@ struct ConformanceTests {
         )
     }
 
+    /// Every rule of the simulator's README has a case or a scenario here.
+    @Test func everyRuleOfTheReadmeIsCovered() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/AppwriteSimulator/README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let rules = Set(
+            text.split(separator: "\n").compactMap { line in line.firstMatch(of: /^\| ([A-Z]+[0-9]+) \|/).map { String($0.1) } }
+        )
+        #expect(rules.count >= 40, "\(rules.sorted())")
+        let covered = Set(ConformanceCases.all().map(\.rule)).union(ConformanceCases.scenarioRules)
+        #expect(rules.subtracting(covered).isEmpty, "rules without a case: \(rules.subtracting(covered).sorted())")
+    }
+
     @Test func everyCaseOnBothTargets() async throws {
         let cases = ConformanceCases.all()
         try await Conformance.withEachTarget { target in

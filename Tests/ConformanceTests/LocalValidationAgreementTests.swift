@@ -57,6 +57,28 @@ struct LocalValidationAgreementTests {
         ]
     }
 
+    static let functionIDs = [
+        "echo", "_bad", ".bad", "-bad", "$id", "a.b-c_d", "0abc", String(repeating: "a", count: 36), String(repeating: "a", count: 37),
+        "a b", "ä", "unique()",
+    ]
+
+    @Test func functionIDsAgree() async throws {
+        try await Conformance.withSimulator { port, _ in
+            for id in Self.functionIDs {
+                let local = (try? ExecuteFunctionPayload.translate(["function_id": .string(id)])) != nil
+                let path = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["$"])) ?? id
+                let direct = try await Exchange.send(
+                    "POST",
+                    "http://127.0.0.1:\(port)/v1/functions/\(path)/executions",
+                    project: "conf1",
+                    key: Conformance.fullKey,
+                    body: "{}"
+                )
+                #expect(local == Self.accepted(direct), "\(id): local \(local), simulator \(direct.status) \(direct.text.prefix(200))")
+            }
+        }
+    }
+
     static let fields = [
         "body": "function_body", "async": "function_async", "path": "function_path", "method": "function_method",
         "headers": "function_headers", "scheduledAt": "function_scheduled_at",
