@@ -39,7 +39,10 @@ struct GatewayUpstream: Sendable {
             var buffer = try await response.body.collect(upTo: AppwriteClient.maximumResponseBytes)
             let answer = AppwriteResponse(status: Int(response.status.code), body: buffer.readBytes(length: buffer.readableBytes) ?? [])
             metrics?.recordUpstream(projectID: instance.projectID, outcome: String(answer.status), duration: ContinuousClock.now - started)
-            if let version = answer.json?["version"]?.stringValue { versions.learn(version, for: instance.projectID) }
+            // Error envelopes and /health/version name the version; an Execution is not parsed for it.
+            if answer.status >= 400 || pathAndQuery == "/health/version", let version = answer.json?["version"]?.stringValue {
+                versions.learn(version, for: instance.projectID)
+            }
             return answer
         } catch {
             let timeout = (error as? HTTPClientError).map { $0 == .deadlineExceeded || $0 == .readTimeout } ?? false
