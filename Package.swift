@@ -95,6 +95,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ConformanceTests",
+            dependencies: [
+                "BridgeCore",
+                "AppwriteSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "BridgeCore",

@@ -90,19 +90,21 @@ public enum BridgeApplication {
         let router = Router(context: BridgeRequestContext.self)
         router.add(middleware: InFlightRequestsMiddleware(requests: state.requests))
         router.add(middleware: ErrorMiddleware(state: state))
+        let limiters = ConcurrencyLimiters(metrics: metrics)
         BridgeAPI(
             state: state,
             executor: executor,
             reloader: reloader,
             metrics: metrics,
             outbox: outbox,
-            limiters: ConcurrencyLimiters(metrics: metrics),
+            limiters: limiters,
             tracker: tracker,
             identity: identity,
             logger: logger
         )
         .register(on: router)
-        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger).register(on: router)
+        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger, limiters: limiters, metrics: metrics)
+            .register(on: router)
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
