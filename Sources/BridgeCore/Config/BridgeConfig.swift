@@ -89,6 +89,12 @@ public struct RequestLimits: Sendable, Equatable {
     public var maximumHeaderBytes = 32 * 1024
     /// A connection that sends nothing for this long is closed (slow or stuck clients).
     public var idleTimeoutSeconds = 30.0
+    /// The longest a request may take to arrive whole, head to last body byte: a body trickled
+    /// in a byte at a time resets the idle timeout forever, this deadline it does not.
+    public var requestTimeoutSeconds = 30.0
+    /// Open client connections at most; nil derives it from the descriptor limit at start
+    /// (`ConnectionLimit.defaultMaximum`). When reached, the oldest idle connection is closed.
+    public var maximumConnections: Int?
 
     public init() {}
 }

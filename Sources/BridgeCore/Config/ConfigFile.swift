@@ -46,15 +46,20 @@ struct AuthSection: Decodable {
     }
 }
 
+/// `limits:`. Each key is one optional field; `ConfigLoader.validateLimits` holds the ranges, so a
+/// new limit is one line here and one there.
 struct LimitsSection: Decodable {
     var maxBodyBytes: Int?
     var maxHeaderCount: Int?
     var maxHeaderBytes: Int?
     var idleTimeoutSeconds: Double?
+    var requestTimeoutSeconds: Double?
+    var maxConnections: Int?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds
+        case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds, request_timeout_seconds
+        case max_connections
     }
 
     init(from decoder: any Decoder) throws {
@@ -64,6 +69,8 @@ struct LimitsSection: Decodable {
         maxHeaderCount = try container.decodeIfPresent(Int.self, forKey: .max_header_count)
         maxHeaderBytes = try container.decodeIfPresent(Int.self, forKey: .max_header_bytes)
         idleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .idle_timeout_seconds)
+        requestTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .request_timeout_seconds)
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .max_connections)
     }
 }
 
