@@ -28,4 +28,8 @@ public enum BridgeError: Error, Sendable {
     case overloaded(limit: String, rejection: ConcurrencyRejection, retryAfterSeconds: Int)
     /// The outbox could not store an execution Appwrite could not take either.
     case outboxUnavailable(projectID: String, reason: String)
+    /// The path exists, but not for this method; `allowed` becomes the `Allow` header.
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    /// The request did not arrive whole within `limits.request_timeout_seconds`.
+    case requestTimeout(seconds: Double)
 }

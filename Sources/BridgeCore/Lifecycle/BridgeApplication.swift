@@ -79,7 +79,8 @@ public enum BridgeApplication {
             logger.notice("the outbox holds \(pending) queued execution(s); delivering them", metadata: ["outbox": "\(outbox.path)"])
         }
 
-        let router = Router(context: BridgeRequestContext.self)
+        // HEAD on every GET route, generically; wrong methods on known paths: 405 (below).
+        let router = Router(context: BridgeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware(state: state))
         BridgeAPI(
             state: state,
@@ -93,6 +94,7 @@ public enum BridgeApplication {
         )
         .register(on: router)
         AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger).register(on: router)
+        router.answerWrongMethodsWith405()
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
