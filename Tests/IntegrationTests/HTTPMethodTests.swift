@@ -78,6 +78,12 @@ struct HTTPMethodTests {
                 #expect(head.next.hasPrefix("HTTP/1.1 200"), "HEAD \(path) broke the connection")
                 #expect(!get.body.isEmpty)
             }
+            // The event stream: its head, and no stream held open behind it.
+            let events = try await Self.exchange("HEAD", "/api/events", port: servers.bridgePort)
+            #expect(events.head.status == 200)
+            #expect(events.head.headers["content-type"] == "text/event-stream")
+            #expect(events.body.isEmpty)
+            #expect(events.next.hasPrefix("HTTP/1.1 200"))
             // The token still applies to HEAD.
             let unauthorized = try await Self.exchange("HEAD", "/api/services", port: servers.bridgePort, token: nil)
             #expect(unauthorized.head.status == 401)

@@ -63,9 +63,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             context.close(promise: nil)
             return
         }
-        let seconds = Double(timeout.nanoseconds) / 1e9
-        let body = ByteBuffer(bytes: BridgeError.requestTimeout(seconds: seconds).envelope.serializedBytes)
-        let error = BridgeError.requestTimeout(seconds: seconds)
+        let error = BridgeError.requestTimeout(seconds: Double(timeout.nanoseconds) / 1e9)
+        let body = ByteBuffer(bytes: error.envelope.serializedBytes)
         let head = HTTPResponse(
             status: error.status,
             headerFields: [.contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close"]
