@@ -89,7 +89,7 @@ struct ConnectionLimitTests {
         let cores = (bridge.cpuTime - cpuBefore) / (ContinuousClock.now - wallBefore)
         #expect(cores < 0.3, "the bridge used \(cores) cores while holding idle connections")
         print(
-            "idle 1100 / limit 1024: /healthz in \(answer?.elapsed ?? .zero), \(String(format: "%.3f", cores)) cores, \(held) descriptors"
+            "idle \(connections) / limit \(limit): /healthz in \(answer?.elapsed ?? .zero), \(String(format: "%.3f", cores)) cores, \(held) descriptors"
         )
 
         let metrics = try await Self.get(port: port, path: "/metrics")
