@@ -97,6 +97,7 @@ struct ConnectionLimitTests {
         #expect(metrics.contains("appwrite_bridge_connections_idle "))
         #expect(metrics.contains("appwrite_bridge_connections_max \(ConnectionLimit.defaultMaximum(descriptorLimit: limit))"))
         #expect(metrics.contains(#"appwrite_bridge_connections_rejected_total{reason="max_connections"}"#))
+        #expect(bridge.log.contains("limits.max_connections (\(ConnectionLimit.defaultMaximum(descriptorLimit: limit))) reached"))
         #expect(
             bridge.log.contains("max_connections \(ConnectionLimit.defaultMaximum(descriptorLimit: limit))"),
             "\(bridge.log.prefix(2_000))"

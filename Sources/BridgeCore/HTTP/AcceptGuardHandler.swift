@@ -29,7 +29,9 @@ final class AcceptGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     private var waitingForRoom = false
     private var paused = false
-    private var lastWarning: NIODeadline?
+    private enum Warning { case maximumReached, outOfDescriptors }
+    /// When each kind of warning was last logged.
+    private var lastWarning: [Warning: NIODeadline] = [:]
 
     init(registry: ConnectionRegistry, logger: Logger) {
         self.registry = registry
@@ -54,6 +56,13 @@ final class AcceptGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         guard !paused else { return }
         guard registry.admitsAnother() else {
+            if !waitingForRoom {
+                warnOnce(
+                    .maximumReached,
+                    every: .seconds(60),
+                    "limits.max_connections (\(registry.maximum)) reached; closing the oldest idle connections to make room"
+                )
+            }
             waitingForRoom = true
             return
         }
@@ -68,17 +77,22 @@ final class AcceptGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // As many as one read may accept (NIO's default maxMessagesPerRead is 4).
         var evicted = 0
         while evicted < 4, registry.evictOldestIdle(reason: "descriptors") { evicted += 1 }
-        let now = NIODeadline.now()
-        if lastWarning.map({ now - $0 > .seconds(10) }) ?? true {
-            lastWarning = now
-            logger.warning(
-                "cannot accept connections: \(failure.description); \(registry.openCount) open, limits.max_connections is \(registry.maximum)",
-                metadata: ["closed_idle_connections": "\(evicted)"]
-            )
-        }
+        warnOnce(
+            .outOfDescriptors,
+            every: .seconds(10),
+            "cannot accept connections: \(failure.description); \(registry.openCount) open, limits.max_connections is \(registry.maximum); closed \(evicted) idle connection(s)"
+        )
         // With descriptors freed, accept again as soon as their closes are through; with none,
         // wait a second rather than poll.
         pause(context: context, for: evicted > 0 ? .milliseconds(5) : .seconds(1))
+    }
+
+    /// Under attack these fire per connection: one line per `interval` is what an operator can read.
+    private func warnOnce(_ kind: Warning, every interval: TimeAmount, _ message: @autoclosure () -> Logger.Message) {
+        let now = NIODeadline.now()
+        guard lastWarning[kind].map({ now - $0 >= interval }) ?? true else { return }
+        lastWarning[kind] = now
+        logger.warning(message())
     }
 
     private func pause(context: ChannelHandlerContext, for delay: TimeAmount) {
