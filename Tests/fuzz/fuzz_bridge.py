@@ -246,13 +246,13 @@ def main():
     while fuzzer.sent < arguments.requests:
         fuzzer.check("POST", "/api/services/appwrite/execute_function_home1234", json.dumps(VALID).encode(), "application/json")
     # Slow and partial requests over raw sockets.
-    @settings(max_examples=arguments.wire_requests, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), derandomize=False)
-    @given(target=targets, body=bodies, content_type=content_types, plan=wire_plans)
-    def fuzz_wire(target, body, content_type, plan):
-        fuzzer.check_wire("POST", target, body, content_type, plan)
-
     if arguments.wire_requests:
+        @settings(max_examples=arguments.wire_requests, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck), derandomize=False)
+        @given(target=targets, body=bodies, content_type=content_types, plan=wire_plans)
+        def fuzz_wire(target, body, content_type, plan):
+            fuzzer.check_wire("POST", target, body, content_type, plan)
+
         fuzz_wire()
     held_wait = fuzzer.hold_partial_connections(arguments.held_connections) if arguments.held_connections else 0.0
     if held_wait > 2.0:
