@@ -38,7 +38,7 @@ struct ConnectionLimitTests {
     /// GET /healthz on a new connection; nil when no answer came within `timeout`.
     static func healthz(port: Int, timeout: Duration) async throws -> (status: String, elapsed: Duration)? {
         let started = ContinuousClock.now
-        let socket = try RawSocket(port: port)
+        let socket = try await RawSocket.connected(port: port)
         try socket.send("GET /healthz HTTP/1.1\r\nHost: bridge\r\n\r\n")
         let answer = await socket.read(timeout: timeout) { $0.text.contains("\r\n\r\n") && $0.text.contains("alive") }
         guard answer.text.contains("alive") else { return nil }
@@ -143,7 +143,7 @@ struct ConnectionLimitTests {
     @Test func aBodyTrickledInIsCutOffAtTheRequestDeadline() async throws {
         let folder = try Self.configFolder(limits: "limits:\n  request_timeout_seconds: 1\n  idle_timeout_seconds: 30")
         let (bridge, port) = try await Self.startBridge(ulimit: "true", folder: folder)
-        let socket = try RawSocket(port: port)
+        let socket = try await RawSocket.connected(port: port)
         let started = ContinuousClock.now
         try socket.send(
             "POST /api/services/appwrite/execute_function_home1234 HTTP/1.1\r\nHost: bridge\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
@@ -173,7 +173,7 @@ struct ConnectionLimitTests {
         let (bridge, port) = try await Self.startBridge(ulimit: "true", folder: folder)
         // A request in flight: its body is still coming. Wait until the bridge counts it busy
         // (the only other connection, the /metrics one, is busy while it asks).
-        let busy = try RawSocket(port: port)
+        let busy = try await RawSocket.connected(port: port)
         try busy.send(
             "POST /api/services/appwrite/execute_function_home1234 HTTP/1.1\r\nHost: bridge\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"
         )
@@ -184,7 +184,7 @@ struct ConnectionLimitTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         var idle: [RawSocket] = []
-        for _ in 0..<7 { idle.append(try RawSocket(port: port)) }
+        for _ in 0..<7 { idle.append(try await RawSocket.connected(port: port)) }
         for _ in 0..<3 {
             let answer = try await Self.healthz(port: port, timeout: .seconds(2))
             #expect(answer?.status == "HTTP/1.1 200")
@@ -199,7 +199,7 @@ struct ConnectionLimitTests {
     }
 
     static func get(port: Int, path: String) async throws -> String {
-        let socket = try RawSocket(port: port)
+        let socket = try await RawSocket.connected(port: port)
         try socket.send("GET \(path) HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n\r\n")
         return await socket.readUntilClosed(timeout: .seconds(5)).bytes.text
     }

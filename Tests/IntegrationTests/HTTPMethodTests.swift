@@ -50,7 +50,7 @@ struct HTTPMethodTests {
     static func exchange(_ method: String, _ path: String, port: Int, token: String? = Fixtures.bridgeToken) async throws
         -> (head: Head, body: String, next: String)
     {
-        let socket = try RawSocket(port: port)
+        let socket = try await RawSocket.connected(port: port)
         let auth = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
         try socket.send(
             "\(method) \(path) HTTP/1.1\r\nHost: bridge\r\n\(auth)\r\nGET /healthz HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n\r\n"

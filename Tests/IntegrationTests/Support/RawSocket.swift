@@ -65,6 +65,13 @@ final class RawSocket: @unchecked Sendable {
         }
     }
 
+    /// A blocking connect, off the cooperative pool: it waits while the server's backlog is full.
+    static func connected(port: Int) async throws -> RawSocket {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try RawSocket(port: port) }) }
+        }
+    }
+
     private func readUntilClosedBlocking(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
