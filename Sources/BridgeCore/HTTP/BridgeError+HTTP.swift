@@ -33,6 +33,8 @@ extension BridgeError: HTTPResponseError {
         case .overloaded: .tooManyRequests
         case .waitUnavailable, .callbackNotAllowed: .badRequest
         case .waitTimedOut: .gatewayTimeout
+        case .methodNotAllowed: .methodNotAllowed
+        case .requestTimeout: .requestTimeout
         }
     }
 
@@ -67,6 +69,8 @@ extension BridgeError: HTTPResponseError {
         case .callbackNotAllowed: "invalid_payload"
         case .overloaded(_, .queueFull, _): "queue_full"
         case .overloaded(_, .timedOut, _): "queue_timeout"
+        case .methodNotAllowed: "method_not_allowed"
+        case .requestTimeout: "request_timeout"
         }
     }
 
@@ -113,10 +117,24 @@ extension BridgeError: HTTPResponseError {
         case .tooManyEventStreams(let limit):
             "\(limit) event streams are open (limits.max_event_streams); close one or raise the limit"
         case .shuttingDown: "the bridge is shutting down"
+        case .methodNotAllowed(let method, let path, let allowed):
+            "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))"
+        case .requestTimeout(let seconds):
+            "the request did not arrive whole within \(Self.seconds(seconds)) s (limits.request_timeout_seconds)"
         }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONResponse.make(envelope, status: status)
+        if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
+        if case .methodNotAllowed(_, _, let allowed) = self { response.headers[.allow] = allowed.joined(separator: ", ") }
+        if case .tooManyEventStreams = self { response.headers[.retryAfter] = "5" }
+        return response
+    }
+
+    /// `{"error": {"code", "field", "message", "upstream"}}`: also written by channel handlers that
+    /// answer before any route runs (the request deadline).
+    var envelope: JSONValue {
         var error = JSONObject([("code", .string(code))])
         if let field { error["field"] = .string(field) }
         error["message"] = .string(message)
@@ -130,10 +148,11 @@ extension BridgeError: HTTPResponseError {
                 ])
             )
         }
-        var response = JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
-        if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
-        if case .tooManyEventStreams = self { response.headers[.retryAfter] = "5" }
-        return response
+        return .object(JSONObject([("error", .object(error))]))
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// How an Appwrite refusal reaches the caller.

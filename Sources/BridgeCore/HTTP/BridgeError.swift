@@ -32,4 +32,8 @@ public enum BridgeError: Error, Sendable {
     case tooManyEventStreams(limit: Int)
     /// The bridge is stopping and takes no new long-lived streams.
     case shuttingDown
+    /// The path exists, but not for this method; `allowed` becomes the `Allow` header.
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    /// The request did not arrive whole within `limits.request_timeout_seconds`.
+    case requestTimeout(seconds: Double)
 }

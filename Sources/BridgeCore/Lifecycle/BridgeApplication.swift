@@ -87,7 +87,8 @@ public enum BridgeApplication {
             logger.notice("the outbox holds \(pending) queued execution(s); delivering them", metadata: ["outbox": "\(outbox.path)"])
         }
 
-        let router = Router(context: BridgeRequestContext.self)
+        // HEAD on every GET route, generically; wrong methods on known paths: 405 (below).
+        let router = Router(context: BridgeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: InFlightRequestsMiddleware(requests: state.requests))
         router.add(middleware: ErrorMiddleware(state: state))
         let limiters = ConcurrencyLimiters(metrics: metrics)
@@ -105,6 +106,19 @@ public enum BridgeApplication {
         .register(on: router)
         AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger, limiters: limiters, metrics: metrics)
             .register(on: router)
+        router.answerWrongMethodsWith405()
+
+        let descriptors = DescriptorLimit.raiseToHardLimit()
+        let connections = ConnectionRegistry(
+            maximum: config.limits.maximumConnections ?? ConnectionLimit.defaultMaximum(descriptorLimit: descriptors.after),
+            metrics: metrics
+        )
+        let limitsLine =
+            descriptors.after > descriptors.before
+            ? "open files limit raised from \(descriptors.before) to \(descriptors.after)"
+            : "open files limit \(descriptors.after)" + (descriptors.failure.map { " (cannot raise it: \($0))" } ?? "")
+        logger.notice("\(limitsLine); max_connections \(connections.maximum)")
+        let requestTimeout = TimeAmount.nanoseconds(Int64(config.limits.requestTimeoutSeconds * 1e9))
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
@@ -128,6 +142,10 @@ public enum BridgeApplication {
             router: router,
             server: .http1(
                 configuration: .init(
+                    additionalChannelHandlers: [
+                        ConnectionStateTracker(registry: connections),
+                        RequestDeadlineHandler(timeout: requestTimeout) { metrics.recordConnectionRejected(reason: "request_timeout") },
+                    ],
                     idleTimeout: .milliseconds(Int64(config.limits.idleTimeoutSeconds * 1000)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: config.limits.maximumHeaderBytes,
@@ -142,6 +160,14 @@ public enum BridgeApplication {
             ),
             services: services,
             onServerRunning: { channel in
+                // The listening socket's pipeline exists only now; the guard goes first, ahead of
+                // NIO's AcceptBackoffHandler, which would swallow the EMFILE it needs to see.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptGuardHandler(registry: connections, logger: logger),
+                        position: .first
+                    )
+                }.get()
                 let port = channel.localAddress?.port ?? config.listen.port
                 logger.info("appwrite-bridge listening on http://\(config.listen.host):\(port)/api/")
                 notifier.ready(status: "listening on \(config.listen.host):\(port); \(state.summary)")
