@@ -212,25 +212,24 @@ class FakeBridge:
             return self._unauthorised()
         last = request.headers.get("Last-Event-ID")
         self.last_event_ids.append(last)
+        # The position is fixed before the first await, so nothing published meanwhile is skipped.
+        position = len(self.events)
+        resync: tuple[int, dict[str, Any]] | None = None
+        if last is not None:
+            known = [index for index, (event_id, _, _) in enumerate(self.events) if str(event_id) == last]
+            if known:
+                position = max(known[0] + 1 - self.replay_overlap, 0)
+            else:
+                resync = (self.next_id, {"events": ["bridge.resync"], "channels": ["bridge"], "timestamp": "", "payload": {"reason": "unknown"}})
+                self.next_id += 1
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         task = asyncio.current_task()
         assert task is not None
         self._streams[response] = task
         await response.write(b": appwrite-bridge events\n\n")
-        position = 0
-        if last is not None:
-            known = [index for index, (event_id, _, _) in enumerate(self.events) if str(event_id) == last]
-            if known:
-                position = max(known[0] + 1 - self.replay_overlap, 0)
-            else:
-                event_id = self.next_id
-                self.next_id += 1
-                resync = {"events": ["bridge.resync"], "channels": ["bridge"], "timestamp": "", "payload": {"reason": "unknown"}}
-                await response.write(f"id: {event_id}\nevent: resync\ndata: {json.dumps(resync)}\n\n".encode())
-                position = len(self.events)
-        else:
-            position = len(self.events)
+        if resync is not None:
+            await response.write(f"id: {resync[0]}\nevent: resync\ndata: {json.dumps(resync[1])}\n\n".encode())
         try:
             while True:
                 while position < len(self.events):
