@@ -79,8 +79,12 @@ class ActionRegistry:
     def async_release(self, entry_actions: EntryActions) -> None:
         """An entry went away: its names are free, so entries refused earlier get them now."""
         self.entries.pop(entry_actions.entry.entry_id, None)
+        self.async_names_freed(set(entry_actions.conflicts) | set(entry_actions.catalogue), entry_actions)
+
+    @callback
+    def async_names_freed(self, names: set[str], by: EntryActions) -> None:
         for waiting in list(self.entries.values()):
-            if waiting.conflicts:
+            if waiting is not by and names & waiting.conflicts.keys():
                 waiting.async_sync()
 
 
@@ -111,8 +115,10 @@ class EntryActions:
     @callback
     def async_sync(self) -> None:
         owners = self.registry.owners
-        for name in sorted(self.owned - self.catalogue.keys()):
+        freed = self.owned - self.catalogue.keys()
+        for name in sorted(freed):
             self._remove(name)
+        previous_conflicts = self.conflicts
         self.conflicts = {}
         for name, service in self.catalogue.items():
             owner = owners.get(name)
@@ -127,15 +133,18 @@ class EntryActions:
                 self.owned.add(name)
                 _LOGGER.debug("%s: added action %s.%s", self.entry.title, DOMAIN, name)
             async_set_service_schema(self.hass, DOMAIN, name, describe(service))
-        self._report_conflicts()
+        if self.conflicts != previous_conflicts:
+            self._report_conflicts()
+        if freed:
+            self.registry.async_names_freed(freed, self)
 
     @callback
     def async_unload(self) -> None:
         for name in sorted(self.owned):
             self._remove(name)
-        self.conflicts = {}
         ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
         self.registry.async_release(self)
+        self.conflicts = {}
 
     def _remove(self, name: str) -> None:
         self.hass.services.async_remove(DOMAIN, name)

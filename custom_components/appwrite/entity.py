@@ -61,6 +61,10 @@ def add_instance_entities(
     @callback
     def add_new() -> None:
         data = coordinator.data
+        current = set(data.instances) if data else set()
+        # An instance a reload removed loses its device and entities; if it comes back, it
+        # gets new ones.
+        known.intersection_update(current)
         new = [project_id for project_id in (data.instances if data else {}) if project_id not in known]
         if not new:
             return

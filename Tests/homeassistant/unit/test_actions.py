@@ -142,3 +142,24 @@ async def test_refused_token_on_a_call_starts_reauth(hass: HomeAssistant, bridge
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert flows[0]["context"]["entry_id"] == entry.entry_id
+
+
+async def test_a_name_freed_by_a_catalogue_change_goes_to_the_waiting_bridge(
+    hass: HomeAssistant, bridge: FakeBridge
+) -> None:
+    twin = FakeBridge.with_instances("home1234", bridge_id="twin-bridge")
+    await twin.start()
+    try:
+        await setup_entry(hass, bridge)
+        second = await setup_entry(hass, twin)
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"duplicate_actions_{second.entry_id}") is not None
+        await wait_for(lambda: bridge.open_streams == 1)
+        bridge.remove_instance("home1234")
+        bridge.add_instance("garage42")
+        await bridge.publish_catalogue()
+        await wait_for(lambda: hass.services.has_service(DOMAIN, "execute_function_garage42"))
+        await hass.services.async_call(DOMAIN, "execute_function_home1234", {"function_id": "x"}, blocking=True)
+        assert twin.calls[-1][0] == "execute_function_home1234"
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"duplicate_actions_{second.entry_id}") is None
+    finally:
+        await twin.stop()
