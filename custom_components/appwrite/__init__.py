@@ -83,7 +83,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) ->
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-def _remove_stale_devices(hass: HomeAssistant, entry: AppwriteConfigEntry):  # noqa: ANN202 - a listener
+def _remove_stale_devices(hass: HomeAssistant, entry: AppwriteConfigEntry):
     """Instances a bridge reload removed lose their device (and with it their entities)."""
 
     @callback

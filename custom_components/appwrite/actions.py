@@ -12,12 +12,11 @@ from collections.abc import Mapping
 import logging
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
-
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service import async_set_service_schema
+import voluptuous as vol
 
 from .client import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeResponseError
 from .const import DOMAIN
@@ -91,7 +90,9 @@ class ActionRegistry:
 class EntryActions:
     """The actions one config entry (one bridge) offers."""
 
-    def __init__(self, hass: HomeAssistant, entry: AppwriteConfigEntry, client: BridgeClient, registry: ActionRegistry) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: AppwriteConfigEntry, client: BridgeClient, registry: ActionRegistry
+    ) -> None:
         self.hass = hass
         self.entry = entry
         self.client = client
@@ -127,7 +128,11 @@ class EntryActions:
                 continue
             if name not in self.owned:
                 self.hass.services.async_register(
-                    DOMAIN, name, self._handler(name), schema=PASS_THROUGH_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+                    DOMAIN,
+                    name,
+                    self._handler(name),
+                    schema=PASS_THROUGH_SCHEMA,
+                    supports_response=SupportsResponse.OPTIONAL,
                 )
                 owners[name] = self.entry.entry_id
                 self.owned.add(name)
@@ -183,7 +188,7 @@ class EntryActions:
             },
         )
 
-    def _handler(self, name: str):  # noqa: ANN202 - a service handler
+    def _handler(self, name: str):
         async def handle(call: ServiceCall) -> ServiceResponse:
             return await self._call(name, call)
 
@@ -196,7 +201,10 @@ class EntryActions:
         except BridgeAuthError as error:
             self.entry.async_start_reauth(self.hass)
             raise BridgeCallError(
-                "unauthorized", translation_domain=DOMAIN, translation_key="invalid_auth", translation_placeholders={"action": action}
+                "unauthorized",
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"action": action},
             ) from error
         except BridgeConnectionError as error:
             raise BridgeCallError(
@@ -217,7 +225,10 @@ class EntryActions:
                     translation_placeholders=placeholders,
                 ) from None
             raise BridgeCallError(
-                error.code, translation_domain=DOMAIN, translation_key="call_failed", translation_placeholders=placeholders
+                error.code,
+                translation_domain=DOMAIN,
+                translation_key="call_failed",
+                translation_placeholders=placeholders,
             ) from None
         if not call.return_response:
             return None

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import aiohttp
-
 from homeassistant.helpers.json import json_bytes
 
 from .const import CALL_TIMEOUT, REQUEST_TIMEOUT, STREAM_READ_TIMEOUT
@@ -87,7 +86,9 @@ class BridgeClient:
         try:
             document = json.loads(text) if text else None
         except ValueError:
-            raise BridgeConnectionError(f"{self.url} answered HTTP {status} without JSON: not an appwrite-bridge") from None
+            raise BridgeConnectionError(
+                f"{self.url} answered HTTP {status} without JSON: not an appwrite-bridge"
+            ) from None
         if status == 401:
             raise BridgeAuthError("the bridge refused the token")
         if status >= 400:

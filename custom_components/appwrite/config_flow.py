@@ -10,12 +10,11 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
-import voluptuous as vol
-from yarl import URL
-
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+import voluptuous as vol
+from yarl import URL
 
 from .client import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeError, BridgeInfo
 from .const import CONF_TOKEN, CONF_URL, DEFAULT_URL, DOMAIN

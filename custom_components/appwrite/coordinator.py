@@ -37,8 +37,12 @@ class AppwriteCoordinator(DataUpdateCoordinator[BridgeSnapshot]):
 
     config_entry: AppwriteConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: AppwriteConfigEntry, client: BridgeClient, actions: EntryActions) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title}", update_interval=POLL_INTERVAL)
+    def __init__(
+        self, hass: HomeAssistant, entry: AppwriteConfigEntry, client: BridgeClient, actions: EntryActions
+    ) -> None:
+        super().__init__(
+            hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title}", update_interval=POLL_INTERVAL
+        )
         self.client = client
         self.actions = actions
 
@@ -50,7 +54,9 @@ class AppwriteCoordinator(DataUpdateCoordinator[BridgeSnapshot]):
             raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth_entry") from error
         except BridgeError as error:
             raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="update_failed", translation_placeholders={"error": str(error)}
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(error)},
             ) from error
         self.actions.async_update(services)
         return BridgeSnapshot(instances=instances, services=services)

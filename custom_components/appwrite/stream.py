@@ -47,7 +47,9 @@ def execution_event_data(envelope: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(payload, dict):
         return None
     channels = [channel for channel in envelope.get("channels") or [] if isinstance(channel, str)]
-    project_id = next((channel.removeprefix("instances.") for channel in channels if channel.startswith("instances.")), None)
+    project_id = next(
+        (channel.removeprefix("instances.") for channel in channels if channel.startswith("instances.")), None
+    )
     function_id = payload.get("functionId") or next(
         (channel.removeprefix("functions.") for channel in channels if channel.startswith("functions.")), None
     )
@@ -99,7 +101,12 @@ class EventStream:
             if self.stats.connected:
                 _LOGGER.info("%s: event stream lost (%s); reconnecting", self.entry.title, self.stats.last_error)
             else:
-                _LOGGER.debug("%s: event stream unavailable (%s); retrying in %.0f s", self.entry.title, self.stats.last_error, delay)
+                _LOGGER.debug(
+                    "%s: event stream unavailable (%s); retrying in %.0f s",
+                    self.entry.title,
+                    self.stats.last_error,
+                    delay,
+                )
             self.stats.connected = False
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, RECONNECT_MAX_DELAY)

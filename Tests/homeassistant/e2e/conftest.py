@@ -88,7 +88,15 @@ automation:
 
 
 class Setup:
-    def __init__(self, world: World, simulator_a: Simulator, simulator_b: Simulator, bridge: Bridge, second: Bridge, ha: HomeAssistant) -> None:
+    def __init__(
+        self,
+        world: World,
+        simulator_a: Simulator,
+        simulator_b: Simulator,
+        bridge: Bridge,
+        second: Bridge,
+        ha: HomeAssistant,
+    ) -> None:
         self.world = world
         self.simulator_a = simulator_a
         self.simulator_b = simulator_b

@@ -51,7 +51,9 @@ def events(setup: Setup) -> Any:
 
 
 def last_execution_request(setup: Setup, function_id: str) -> dict[str, Any]:
-    created = [r for r in setup.simulator_a.executions_created() if r["path"] == f"/v1/functions/{function_id}/executions"]
+    created = [
+        r for r in setup.simulator_a.executions_created() if r["path"] == f"/v1/functions/{function_id}/executions"
+    ]
     assert created, f"the simulator received no createExecution for {function_id}"
     return created[-1]
 
@@ -124,7 +126,9 @@ def test_docs_advanced_example(setup: Setup) -> None:
     # The same payload with the schedule moved into the future, in the docs' format.
     minute = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
     scheduled = minute.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    answer = setup.ha.post(f"/api/services/appwrite/{action}?return_response", data | {"function_scheduled_at": scheduled})
+    answer = setup.ha.post(
+        f"/api/services/appwrite/{action}?return_response", data | {"function_scheduled_at": scheduled}
+    )
     assert answer.status == 200, answer.body
     execution = answer.json()["service_response"]
     assert execution["status"] == "scheduled"
@@ -153,11 +157,17 @@ def test_automation_runs_when_an_async_function_completes(setup: Setup, events: 
     execution_id = created["$id"]
     wait_until(
         "the automation triggered by appwrite_execution",
-        lambda: (setup.ha.state("input_text.appwrite_last_execution") or {}).get("state")
-        == f"{execution_id} slow_job completed",
+        lambda: (
+            (setup.ha.state("input_text.appwrite_last_execution") or {}).get("state")
+            == f"{execution_id} slow_job completed"
+        ),
         timeout=30,
     )
-    final = [e["data"] for e in events.events if e["data"]["execution_id"] == execution_id and e["data"]["status"] == "completed"]
+    final = [
+        e["data"]
+        for e in events.events
+        if e["data"]["execution_id"] == execution_id and e["data"]["status"] == "completed"
+    ]
     assert len(final) == 1, events.events
     event = final[0]
     assert event["project_id"] == "1234560"
@@ -191,7 +201,10 @@ def test_entities_per_instance(setup: Setup) -> None:
 
 def test_bridge_reload_adds_its_action_and_entities(setup: Setup) -> None:
     setup.world.write_bridge_config(
-        setup.bridge.config, int(setup.bridge.url.rsplit(":", 1)[1]), setup.bridge.token, setup.instances(with_garage=True)
+        setup.bridge.config,
+        int(setup.bridge.url.rsplit(":", 1)[1]),
+        setup.bridge.token,
+        setup.instances(with_garage=True),
     )
     started = time.monotonic()
     outcome = setup.bridge.reload()
@@ -245,15 +258,18 @@ def test_no_token_in_diagnostics_log_or_events(setup: Setup, events: EventCollec
 def test_unloading_one_entry_keeps_the_others_actions(setup: Setup) -> None:
     result = setup.ha.flow(setup.second.url, "")
     assert result["type"] == "create_entry", result
-    wait_until("the second bridge's action", lambda: "execute_function_other77" in setup.ha.appwrite_actions(), timeout=10)
+    wait_until(
+        "the second bridge's action", lambda: "execute_function_other77" in setup.ha.appwrite_actions(), timeout=10
+    )
 
     answer = setup.ha.delete(f"/api/config/config_entries/entry/{setup.entries['bridge']}")
     assert answer.status == 200, answer.body
-    actions = wait_until(
-        "the first bridge's actions removed",
-        lambda: (a := setup.ha.appwrite_actions()) if "execute_function_1234560" not in a else None,
-        timeout=10,
-    )
+
+    def without_first_bridge() -> dict[str, Any] | None:
+        actions = setup.ha.appwrite_actions()
+        return actions if "execute_function_1234560" not in actions else None
+
+    actions = wait_until("the first bridge's actions removed", without_first_bridge, timeout=10)
     assert "execute_function_0987654" not in actions and "execute_function_garage42" not in actions
     assert "execute_function_other77" in actions
     answer = setup.ha.post(

@@ -17,7 +17,9 @@ async def _connect(session: aiohttp.ClientSession, url: str, token: str) -> aioh
     return socket
 
 
-def call_service(url: str, token: str, domain: str, service: str, data: dict[str, Any], return_response: bool = True) -> dict:
+def call_service(
+    url: str, token: str, domain: str, service: str, data: dict[str, Any], return_response: bool = True
+) -> dict:
     """The call_service result message: success and response, or the error with its translation."""
 
     async def run() -> dict:

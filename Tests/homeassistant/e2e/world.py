@@ -41,7 +41,9 @@ def wait_until(what: str, condition: Callable[[], Any], timeout: float, interval
         except (OSError, ValueError, KeyError, urllib.error.URLError) as error:
             last_error = error
         if time.monotonic() > deadline:
-            raise WaitTimeout(f"{what}: not within {timeout} s" + (f" (last error: {last_error})" if last_error else ""))
+            raise WaitTimeout(
+                f"{what}: not within {timeout} s" + (f" (last error: {last_error})" if last_error else "")
+            )
         time.sleep(interval)
 
 
@@ -168,8 +170,10 @@ class World:
         managed = self._start(name, [str(self.bin_path / "appwrite-simulator"), "--config", str(path), "--port", "0"])
         match = wait_until(
             f"{name} listening",
-            lambda: managed.process.poll() is None
-            and re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", managed.log_text()),
+            lambda: (
+                managed.process.poll() is None
+                and re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", managed.log_text())
+            ),
             timeout=30,
         )
         return Simulator(managed, match.group(1))
@@ -185,7 +189,7 @@ class World:
             key_file = path.parent / f"{path.stem}-{instance['project_id']}.key"
             key_file.write_text(instance["key"] + "\n")
             lines += [
-                f"  - project_id: \"{instance['project_id']}\"",
+                f'  - project_id: "{instance["project_id"]}"',
                 f"    name: {instance['name']}",
                 f"    url: {instance['url']}",
                 f"    api_key_file: {key_file}",
@@ -243,7 +247,13 @@ class HomeAssistant:
         answer = http(
             "POST",
             self.url + "/api/onboarding/users",
-            {"client_id": client_id, "name": "Test", "username": "test", "password": "test-password-1", "language": "en"},
+            {
+                "client_id": client_id,
+                "name": "Test",
+                "username": "test",
+                "password": "test-password-1",
+                "language": "en",
+            },
         )
         assert answer.status == 200, answer.body
         code = answer.json()["auth_code"]

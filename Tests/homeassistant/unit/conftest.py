@@ -7,9 +7,8 @@ from collections.abc import AsyncGenerator, Callable
 import time
 from typing import Any
 
-import pytest
-
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.appwrite.const import DOMAIN

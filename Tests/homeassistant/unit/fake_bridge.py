@@ -105,7 +105,7 @@ class FakeBridge:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+        port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         return self.url
 
@@ -131,7 +131,12 @@ class FakeBridge:
                     f"functions.{function_id}.executions.{execution_id}",
                     "functions.*.executions.*.update",
                 ],
-                "channels": ["executions", f"executions.{execution_id}", f"functions.{function_id}", f"instances.{project_id}"],
+                "channels": [
+                    "executions",
+                    f"executions.{execution_id}",
+                    f"functions.{function_id}",
+                    f"instances.{project_id}",
+                ],
                 "timestamp": "2026-11-25T07:00:00.000Z",
                 "payload": {
                     "$id": execution_id,
@@ -158,7 +163,12 @@ class FakeBridge:
     async def publish_catalogue(self) -> int:
         return await self.publish(
             "catalogue",
-            {"events": ["bridge.catalogue.update"], "channels": ["bridge"], "timestamp": "", "payload": {"generation": 2}},
+            {
+                "events": ["bridge.catalogue.update"],
+                "channels": ["bridge"],
+                "timestamp": "",
+                "payload": {"generation": 2},
+            },
         )
 
     async def drop_streams(self) -> None:
@@ -175,7 +185,9 @@ class FakeBridge:
         return self.token is None or request.headers.get("Authorization") == f"Bearer {self.token}"
 
     def _unauthorised(self) -> web.Response:
-        return web.json_response({"error": {"code": "unauthorized", "message": "the bridge token is not valid"}}, status=401)
+        return web.json_response(
+            {"error": {"code": "unauthorized", "message": "the bridge token is not valid"}}, status=401
+        )
 
     async def _info(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
@@ -200,11 +212,18 @@ class FakeBridge:
         return_response = "return_response" in request.query
         self.calls.append((action, data, return_response))
         if action not in self.services:
-            return web.json_response({"error": {"code": "unknown_action", "message": f"no action {action}"}}, status=404)
+            return web.json_response(
+                {"error": {"code": "unknown_action", "message": f"no action {action}"}}, status=404
+            )
         if action in self.failures:
             status, document = self.failures[action]
             return web.json_response(document, status=status)
-        execution = {"$id": "exec1", "functionId": data.get("function_id"), "status": "completed", "responseStatusCode": 200}
+        execution = {
+            "$id": "exec1",
+            "functionId": data.get("function_id"),
+            "status": "completed",
+            "responseStatusCode": 200,
+        }
         return web.json_response({"changed_states": [], "service_response": execution} if return_response else [])
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
@@ -220,7 +239,15 @@ class FakeBridge:
             if known:
                 position = max(known[0] + 1 - self.replay_overlap, 0)
             else:
-                resync = (self.next_id, {"events": ["bridge.resync"], "channels": ["bridge"], "timestamp": "", "payload": {"reason": "unknown"}})
+                resync = (
+                    self.next_id,
+                    {
+                        "events": ["bridge.resync"],
+                        "channels": ["bridge"],
+                        "timestamp": "",
+                        "payload": {"reason": "unknown"},
+                    },
+                )
                 self.next_id += 1
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
@@ -237,6 +264,6 @@ class FakeBridge:
                     position += 1
                     await response.write(f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(envelope)}\n\n".encode())
                 async with self._changed:
-                    await self._changed.wait_for(lambda: position < len(self.events))
+                    await self._changed.wait_for(lambda: position < len(self.events))  # noqa: B023 - called at once
         finally:
             self._streams.pop(response, None)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service import async_get_all_descriptions
+import pytest
 
 from custom_components.appwrite.const import DOMAIN
 
@@ -31,7 +30,12 @@ async def test_call_returns_the_service_response(hass: HomeAssistant, bridge: Fa
     response = await hass.services.async_call(
         DOMAIN, "execute_function_home1234", data, blocking=True, return_response=True
     )
-    assert response == {"$id": "exec1", "functionId": "send_notification", "status": "completed", "responseStatusCode": 200}
+    assert response == {
+        "$id": "exec1",
+        "functionId": "send_notification",
+        "status": "completed",
+        "responseStatusCode": 200,
+    }
     # The data reaches the bridge unchanged, and only a caller who wants the response asks for it.
     assert bridge.calls == [("execute_function_home1234", data, True)]
     assert await hass.services.async_call(DOMAIN, "execute_function_home1234", data, blocking=True) is None
@@ -42,7 +46,13 @@ async def test_caller_mistake_is_a_validation_error_naming_the_field(hass: HomeA
     await setup_entry(hass, bridge)
     bridge.failures["execute_function_home1234"] = (
         400,
-        {"error": {"code": "invalid_payload", "field": "function_method", "message": "'FETCH' is not one of GET, POST"}},
+        {
+            "error": {
+                "code": "invalid_payload",
+                "field": "function_method",
+                "message": "'FETCH' is not one of GET, POST",
+            }
+        },
     )
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(

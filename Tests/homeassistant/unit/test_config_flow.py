@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import socket
 
-import voluptuous as vol
-
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import voluptuous as vol
 
 from custom_components.appwrite.const import DOMAIN
 

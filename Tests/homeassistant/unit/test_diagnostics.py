@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
-
 from homeassistant.core import HomeAssistant
+import pytest
 
 from custom_components.appwrite.diagnostics import async_get_config_entry_diagnostics
 

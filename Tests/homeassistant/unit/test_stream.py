@@ -13,7 +13,7 @@ from .fake_bridge import FakeBridge
 
 def test_sse_parser_framing() -> None:
     parser = SSEParser()
-    lines = [": comment", "id: 7", "event: execution", "data: {\"a\":", "data: 1}", "", "", "data: x", ""]
+    lines = [": comment", "id: 7", "event: execution", 'data: {"a":', "data: 1}", "", "", "data: x", ""]
     messages = [message for line in lines for message in parser.feed_line(line + "\r\n")]
     assert messages == [("7", "execution", '{"a":\n1}'), (None, "message", "x")]
 
@@ -95,7 +95,9 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "0"
 
     bridge.instances["home1234"].update(
-        state="unreachable", reason="connection refused", outbox_pending=3,
+        state="unreachable",
+        reason="connection refused",
+        outbox_pending=3,
         capabilities={"execute": {"state": "unreachable", "reason": "connection refused"}},
     )
     await bridge.publish_instance("home1234")
