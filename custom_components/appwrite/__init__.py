@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .actions import ActionRegistry, EntryActions
-from .client import BridgeAuthError, BridgeClient, BridgeError
+from .client import BridgeAuthError, BridgeClient, BridgeError, BridgeUnsupportedError
 from .const import CONF_TOKEN, CONF_URL, DOMAIN
 from .coordinator import AppwriteCoordinator
 from .entity import device_identifier
@@ -53,6 +53,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> 
         info = await client.info()
     except BridgeAuthError as error:
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth_entry") from error
+    except BridgeUnsupportedError as error:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="unsupported_bridge", translation_placeholders={"url": client.url}
+        ) from error
     except BridgeError as error:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect", translation_placeholders={"url": client.url}

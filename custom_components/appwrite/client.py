@@ -21,6 +21,10 @@ class BridgeConnectionError(BridgeError):
     """The bridge could not be reached, or answered something that is not its API."""
 
 
+class BridgeUnsupportedError(BridgeError):
+    """An appwrite-bridge older than this integration: GET /api/ has no bridge_id."""
+
+
 class BridgeAuthError(BridgeError):
     """The bridge refused the token (401)."""
 
@@ -110,7 +114,7 @@ class BridgeClient:
             raise BridgeConnectionError(f"{self.url} does not answer like an appwrite-bridge")
         bridge_id = document.get("bridge_id")
         if not isinstance(bridge_id, str) or not bridge_id:
-            raise BridgeConnectionError(f"{self.url} has no bridge_id: the bridge is older than this integration")
+            raise BridgeUnsupportedError(f"{self.url} has no bridge_id: the bridge is older than this integration")
         version = document.get("version")
         return BridgeInfo(bridge_id, version if isinstance(version, str) else None)
 

@@ -16,7 +16,14 @@ from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, Tex
 import voluptuous as vol
 from yarl import URL
 
-from .client import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeError, BridgeInfo
+from .client import (
+    BridgeAuthError,
+    BridgeClient,
+    BridgeConnectionError,
+    BridgeError,
+    BridgeInfo,
+    BridgeUnsupportedError,
+)
 from .const import CONF_TOKEN, CONF_URL, DEFAULT_URL, DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,6 +62,8 @@ class AppwriteConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, {"base": "invalid_auth"}
         except BridgeConnectionError:
             return None, {"base": "cannot_connect"}
+        except BridgeUnsupportedError:
+            return None, {"base": "unsupported_bridge"}
         except BridgeError:
             _LOGGER.exception("Unexpected answer from the bridge at %s", url)
             return None, {"base": "unknown"}

@@ -73,8 +73,8 @@ def test_entry_created_through_the_rest_flow(setup: Setup, events: EventCollecto
     result = setup.ha.flow(setup.bridge.url, setup.bridge.token)
     assert result["type"] == "create_entry", result
     entry = result["result"]
-    bridge_id = setup.bridge.get("/api/").json()["bridge_id"]
-    assert entry["unique_id"] == bridge_id if "unique_id" in entry else True
+    assert entry["state"] == "loaded", entry
+    assert entry["supports_reconfigure"] is True
     setup.entries["bridge"] = entry["entry_id"]
     actions = wait_until("the bridge's actions in Home Assistant", setup.ha.appwrite_actions, timeout=10)
     assert {"execute_function_1234560", "execute_function_0987654"} <= actions.keys()
@@ -247,6 +247,8 @@ def test_no_token_in_diagnostics_log_or_events(setup: Setup, events: EventCollec
     assert answer.status == 200, answer.body
     diagnostics = answer.json()
     assert diagnostics["data"]["entry"]["data"]["token"] == "**REDACTED**"
+    # The entry is keyed by the bridge's identity.
+    assert diagnostics["data"]["entry"]["unique_id"] == setup.bridge.get("/api/").json()["bridge_id"]
     assert token not in answer.body.decode()
     assert events.events, "no appwrite_execution event was seen"
     assert token not in json.dumps(events.events)

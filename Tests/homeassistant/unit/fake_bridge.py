@@ -192,6 +192,9 @@ class FakeBridge:
     async def _info(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return self._unauthorised()
+        if not self.bridge_id:
+            # A bridge from before bridge identities.
+            return web.json_response({"message": "API running."})
         return web.json_response({"message": "API running.", "bridge_id": self.bridge_id, "version": "0.1.0"})
 
     async def _services(self, request: web.Request) -> web.Response:

@@ -68,6 +68,16 @@ async def test_closed_port_is_cannot_connect(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+async def test_bridge_without_identity_is_unsupported(hass: HomeAssistant) -> None:
+    bridge = FakeBridge.with_instances("home1234", bridge_id="")
+    await bridge.start()
+    try:
+        result = await start_flow(hass, bridge.url, bridge.token)
+        assert result["errors"] == {"base": "unsupported_bridge"}
+    finally:
+        await bridge.stop()
+
+
 async def test_not_a_url(hass: HomeAssistant) -> None:
     result = await start_flow(hass, "bridge.local:8787", "")
     assert result["errors"] == {"url": "invalid_url"}
