@@ -55,7 +55,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> 
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth_entry") from error
     except BridgeUnsupportedError as error:
         raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="unsupported_bridge", translation_placeholders={"url": client.url}
+            translation_domain=DOMAIN,
+            translation_key="unsupported_bridge",
+            translation_placeholders={"url": client.url},
         ) from error
     except BridgeError as error:
         raise ConfigEntryNotReady(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
@@ -50,6 +51,15 @@ class BridgeCallError(HomeAssistantError):
     def __init__(self, code: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.code = code
+
+
+def action_name(bridge_name: str) -> str:
+    """The bridge's service name as a valid Home Assistant action name.
+
+    execute_function_<project_id> carries the project ID as it is, and Appwrite IDs may hold
+    capitals, `-` and `.`, which Home Assistant's scripts refuse in an action name.
+    """
+    return re.sub(r"[^a-z0-9_]", "_", bridge_name.lower())
 
 
 def describe(service: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +107,8 @@ class EntryActions:
         self.entry = entry
         self.client = client
         self.registry = registry
-        self.catalogue: dict[str, dict[str, Any]] = {}
+        # Home Assistant action name -> (the bridge's name, its description).
+        self.catalogue: dict[str, tuple[str, dict[str, Any]]] = {}
         self.owned: set[str] = set()
         # Action name -> entry ID of the bridge that already has it.
         self.conflicts: dict[str, str] = {}
@@ -110,7 +121,9 @@ class EntryActions:
     @callback
     def async_update(self, catalogue: dict[str, dict[str, Any]]) -> None:
         """Follow a new catalogue: add, describe again and remove actions."""
-        self.catalogue = catalogue
+        self.catalogue = {}
+        for name, service in catalogue.items():
+            self.catalogue.setdefault(action_name(name), (name, service))
         self.async_sync()
 
     @callback
@@ -121,7 +134,7 @@ class EntryActions:
             self._remove(name)
         previous_conflicts = self.conflicts
         self.conflicts = {}
-        for name, service in self.catalogue.items():
+        for name, (bridge_name, service) in self.catalogue.items():
             owner = owners.get(name)
             if owner is not None and owner != self.entry.entry_id:
                 self.conflicts[name] = owner
@@ -130,7 +143,7 @@ class EntryActions:
                 self.hass.services.async_register(
                     DOMAIN,
                     name,
-                    self._handler(name),
+                    self._handler(bridge_name),
                     schema=PASS_THROUGH_SCHEMA,
                     supports_response=SupportsResponse.OPTIONAL,
                 )
@@ -195,7 +208,7 @@ class EntryActions:
         return handle
 
     async def _call(self, name: str, call: ServiceCall) -> ServiceResponse:
-        action = f"{DOMAIN}.{name}"
+        action = f"{call.domain}.{call.service}"
         try:
             answer = await self.client.call_service(name, call.data, call.return_response)
         except BridgeAuthError as error:

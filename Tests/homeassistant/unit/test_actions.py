@@ -173,3 +173,16 @@ async def test_a_name_freed_by_a_catalogue_change_goes_to_the_waiting_bridge(
         assert ir.async_get(hass).async_get_issue(DOMAIN, f"duplicate_actions_{second.entry_id}") is None
     finally:
         await twin.stop()
+
+
+async def test_project_ids_that_are_not_valid_action_names_are_slugified(hass: HomeAssistant) -> None:
+    bridge = FakeBridge.with_instances("Home-1.b")
+    await bridge.start()
+    try:
+        await setup_entry(hass, bridge)
+        assert hass.services.has_service(DOMAIN, "execute_function_home_1_b")
+        await hass.services.async_call(DOMAIN, "execute_function_home_1_b", {"function_id": "x"}, blocking=True)
+        # The bridge is called by its own name.
+        assert bridge.calls[-1][0] == "execute_function_Home-1.b"
+    finally:
+        await bridge.stop()
