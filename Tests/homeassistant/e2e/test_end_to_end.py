@@ -241,6 +241,47 @@ def test_connectivity_turns_off_when_appwrite_stops(setup: Setup) -> None:
     assert setup.ha.state("binary_sensor.motion_connectivity")["state"] == "on"
 
 
+def run_async_job_until_the_automation_ran(setup: Setup) -> str:
+    answer = setup.ha.post(
+        "/api/services/appwrite/execute_function_1234560?return_response",
+        {"function_id": "slow_job", "function_async": True},
+    )
+    assert answer.status == 200, answer.body
+    created = answer.json()["service_response"]
+    assert created["status"] in ("waiting", "processing")
+    execution_id = created["$id"]
+    wait_until(
+        "the automation triggered by appwrite_execution",
+        lambda: (
+            (setup.ha.state("input_text.appwrite_last_execution") or {}).get("state")
+            == f"{execution_id} slow_job completed"
+        ),
+        timeout=30,
+    )
+    return execution_id
+
+
+def test_events_resume_after_a_bridge_restart(setup: Setup, events: EventCollector) -> None:
+    before = setup.bridge.get("/api/").json()["bridge_id"]
+    setup.world.restart_bridge(setup.bridge)
+    # The same state_dir: the same bridge, so the entry stays (no wrong_bridge).
+    assert setup.bridge.get("/api/").json()["bridge_id"] == before
+    # The integration reconnects by itself (backoff), told to resync because its last event ID
+    # belongs to the previous process; then events flow again, each exactly once. (The bridge
+    # follows an asynchronous execution only while someone listens: wait for the listener.)
+    wait_until(
+        "Home Assistant listening to the restarted bridge", lambda: setup.bridge.event_listeners() >= 1, timeout=20
+    )
+    execution_id = run_async_job_until_the_automation_ran(setup)
+    completed = [
+        event
+        for event in events.events
+        if event["data"]["execution_id"] == execution_id and event["data"]["status"] == "completed"
+    ]
+    assert len(completed) == 1, completed
+    assert "execute_function_garage42" in setup.ha.appwrite_actions()
+
+
 def test_no_token_in_diagnostics_log_or_events(setup: Setup, events: EventCollector) -> None:
     token = setup.bridge.token
     answer = setup.ha.get(f"/api/diagnostics/config_entry/{setup.entries['bridge']}")

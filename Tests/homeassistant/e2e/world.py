@@ -137,6 +137,12 @@ class Bridge:
     def get(self, path: str) -> HTTPAnswer:
         return http("GET", self.url + path, headers=self.headers())
 
+    def event_listeners(self) -> int:
+        """appwrite_bridge_event_listeners from /metrics: how many /api/events streams are open."""
+        metrics = http("GET", self.url + "/metrics", timeout=5).body.decode()
+        match = re.search(r"^appwrite_bridge_event_listeners(?:\{[^}]*\})? (\d+)", metrics, re.MULTILINE)
+        return int(match.group(1)) if match else 0
+
     def reload(self) -> dict[str, Any]:
         answer = http("POST", self.url + "/api/reload", headers=self.headers())
         assert answer.status == 200, answer.body
@@ -201,11 +207,21 @@ class World:
         port = free_port()
         config = self.root / f"{name}.yaml"
         self.write_bridge_config(config, port, token, instances)
+        return self._serve(name, config, f"http://127.0.0.1:{port}", token)
+
+    def restart_bridge(self, bridge: Bridge) -> None:
+        """Stops the bridge and starts it again on the same configuration, port and state_dir."""
+        bridge.managed.stop()
+        bridge.managed = self._serve(
+            bridge.managed.name + "-restarted", bridge.config, bridge.url, bridge.token
+        ).managed
+
+    def _serve(self, name: str, config: Path, url: str, token: str | None) -> Bridge:
         # Healthy instances are re-checked every second, so a stopped Appwrite shows at once.
         managed = self._start(
             name, [str(self.bin_path / "appwrite-bridge"), "serve", "--config", str(config), "--recheck-seconds", "1"]
         )
-        bridge = Bridge(managed, f"http://127.0.0.1:{port}", config, token)
+        bridge = Bridge(managed, url, config, token)
         wait_until(
             f"{name} ready",
             lambda: managed.process.poll() is None and http("GET", bridge.url + "/healthz", timeout=2).status == 200,
