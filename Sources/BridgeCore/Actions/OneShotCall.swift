@@ -104,7 +104,7 @@ public enum OneShotCall {
         do {
             var response = try await executor.execute(call.request, on: instance)
             if let wait = call.wait, case .object(let created)? = response.json, let executionID = created["$id"]?.stringValue {
-                let tracker = ExecutionTracker(client: client, hub: ExecutionEventHub(), logger: quiet)
+                let tracker = ExecutionTracker(client: client, hub: BridgeEventHub(), logger: quiet)
                 guard
                     let final = try await tracker.follow(
                         functionID: call.request.functionID,

@@ -89,6 +89,8 @@ public struct RequestLimits: Sendable, Equatable {
     public var maximumHeaderBytes = 32 * 1024
     /// A connection that sends nothing for this long is closed (slow or stuck clients).
     public var idleTimeoutSeconds = 30.0
+    /// Open `GET /api/events` streams; one more is refused with 503.
+    public var maximumEventStreams = 128
 
     public init() {}
 }

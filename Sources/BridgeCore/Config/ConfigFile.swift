@@ -51,10 +51,12 @@ struct LimitsSection: Decodable {
     var maxHeaderCount: Int?
     var maxHeaderBytes: Int?
     var idleTimeoutSeconds: Double?
+    var maxEventStreams: Int?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds
+        case max_event_streams
     }
 
     init(from decoder: any Decoder) throws {
@@ -64,6 +66,7 @@ struct LimitsSection: Decodable {
         maxHeaderCount = try container.decodeIfPresent(Int.self, forKey: .max_header_count)
         maxHeaderBytes = try container.decodeIfPresent(Int.self, forKey: .max_header_bytes)
         idleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .idle_timeout_seconds)
+        maxEventStreams = try container.decodeIfPresent(Int.self, forKey: .max_event_streams)
     }
 }
 

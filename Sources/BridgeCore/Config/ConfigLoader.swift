@@ -338,6 +338,7 @@ public struct ConfigLoader: Sendable {
         if let value = try check(section.idleTimeoutSeconds, "idle_timeout_seconds", 1...3_600) {
             limits.idleTimeoutSeconds = value
         }
+        if let value = try check(section.maxEventStreams, "max_event_streams", 1...10_000) { limits.maximumEventStreams = value }
         return limits
     }
 

@@ -9,7 +9,7 @@ import NIOHTTP1
 /// `function_callback_url`.
 public struct ExecutionTracker: Sendable {
     let client: AppwriteClient
-    let hub: ExecutionEventHub
+    let hub: BridgeEventHub
     let logger: Logger
     /// How long a background follow (events, callbacks) polls before giving up.
     let followLimit: Duration
@@ -17,7 +17,7 @@ public struct ExecutionTracker: Sendable {
 
     public init(
         client: AppwriteClient,
-        hub: ExecutionEventHub,
+        hub: BridgeEventHub,
         logger: Logger,
         followLimit: Duration = .seconds(900),
         callbackRetries: Int = 8
@@ -35,7 +35,7 @@ public struct ExecutionTracker: Sendable {
     /// or a callback waits for its end. `waiting` callers follow it themselves.
     public func created(_ response: AppwriteResponse, functionID: String, instance: InstanceConfig, callbackURL: String?, willWait: Bool) {
         // The common case, nobody listening and no callback, costs nothing (not even a parse).
-        guard callbackURL != nil || hub.hasSubscribers else { return }
+        guard callbackURL != nil || hub.isWatched else { return }
         guard case .object(let execution)? = response.json, let executionID = execution["$id"]?.stringValue else { return }
         publish(.create, execution: .object(execution), functionID: functionID, executionID: executionID, projectID: instance.projectID)
         let status = execution["status"]?.stringValue ?? ""
@@ -43,7 +43,7 @@ public struct ExecutionTracker: Sendable {
             if let callbackURL { Task { await deliverCallback(body: response.body, to: callbackURL, executionID: executionID) } }
             return
         }
-        guard !willWait, callbackURL != nil || hub.hasSubscribers else { return }
+        guard !willWait, callbackURL != nil || hub.isWatched else { return }
         Task {
             let final = try? await follow(
                 functionID: functionID,

@@ -14,7 +14,11 @@ struct BridgeAPI {
     let outbox: Outbox
     let limiters: ConcurrencyLimiters
     let tracker: ExecutionTracker
+    /// The bridge's stable identity (`bridge_id`), kept in state_dir.
+    let identity: String
     let logger: Logger
+
+    var hub: BridgeEventHub { tracker.hub }
 
     func register(on router: Router<BridgeRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "alive"]) }
@@ -27,7 +31,15 @@ struct BridgeAPI {
             )
         }
         let api = router.group("api").add(middleware: TokenMiddleware(state: state))
-        api.get("/") { _, _ in JSONResponse.make(["message": "API running."]) }
+        api.get("/") { _, _ in
+            JSONResponse.make(
+                .object(
+                    JSONObject([
+                        ("message", "API running."), ("bridge_id", .string(identity)), ("version", .string(BridgeVersion.current)),
+                    ])
+                )
+            )
+        }
         api.get("services") { _, context in
             let visible = state.current.config.instances.filter { context.mayCall(instance: $0.projectID) }
             return JSONResponse.make(ServiceCatalog.describe(visible))
@@ -67,21 +79,16 @@ struct BridgeAPI {
             return JSONResponse.make(bytes: response.body)
         }
         api.get("events") { request, context in
-            let channels = Set(
-                request.uri.queryParameters.getAll("channels").flatMap {
-                    $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                }
-                .filter { !$0.isEmpty }
-            )
             let token = context.token
-            let stream = tracker.hub.subscribe(channels: channels) { projectID in token?.instances.allows(projectID) ?? true }
+            let subscription = try subscribeToEvents(request: request) { projectID in token?.instances.allows(projectID) ?? true }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
+                    defer { hub.unsubscribe(subscription) }
                     // A comment first, so clients (and proxies) see the stream is open at once.
-                    try await writer.write(ByteBuffer(string: ": appwrite-bridge execution events\n\n"))
-                    try await Self.streamEvents(stream, to: &writer)
+                    try await writer.write(ByteBuffer(string: ": appwrite-bridge events\n\n"))
+                    try await EventStream.write(subscription, to: &writer)
                     try await writer.finish(nil)
                 }
             )
@@ -285,41 +292,6 @@ struct BridgeAPI {
         return .object(merged)
     }
 
-    /// Writes events as SSE messages, with a keep-alive comment every 15 s of silence so idle
-    /// timeouts on the way do not cut the stream.
-    static func streamEvents(_ stream: AsyncStream<ExecutionEvent>, to writer: inout any ResponseBodyWriter) async throws {
-        var sequence = 0
-        let (ticks, tick) = AsyncStream.makeStream(of: ExecutionEvent?.self)
-        let forward = Task {
-            for await event in stream { tick.yield(event) }
-            tick.finish()
-        }
-        let keepAlive = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(15))
-                tick.yield(nil)
-            }
-        }
-        defer {
-            forward.cancel()
-            keepAlive.cancel()
-        }
-        // The server drains requests before it stops: an endless stream must end by itself
-        // when graceful shutdown begins, or it would hold the whole grace period.
-        try await withGracefulShutdownHandler {
-            for await item in ticks {
-                guard let event = item else {
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    continue
-                }
-                sequence += 1
-                try await writer.write(ByteBuffer(string: "id: \(sequence)\ndata: \(event.envelope.serialized)\n\n"))
-            }
-        } onGracefulShutdown: {
-            tick.finish()
-        }
-    }
-
     static let behindQueueReason = "earlier calls for this instance are still queued"
 
     /// Why a failed asynchronous call is worth queueing, or nil when retrying cannot help.
@@ -378,36 +350,13 @@ struct BridgeAPI {
     private func instancesDocument(visible: (String) -> Bool = { _ in true }) -> JSONValue {
         .array(
             state.current.config.instances.filter { visible($0.projectID) }.map { instance in
-                let health = state.health(of: instance.projectID)
-                return .object(
-                    JSONObject([
-                        ("project_id", .string(instance.projectID)),
-                        ("name", .string(instance.name)),
-                        ("url", .string(instance.baseURL)),
-                        ("action", .string("\(ActionName.domain).\(instance.actionName)")),
-                        ("state", .string(health.state.rawValue)),
-                        ("reason", health.reason.map(JSONValue.string) ?? .null),
-                        ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
-                        ("capabilities", Self.capabilities(health, instance: instance)),
-                    ])
+                InstanceDocument.make(
+                    instance,
+                    health: state.health(of: instance.projectID),
+                    outboxPending: outbox.pending(projectID: instance.projectID)
                 )
             }
         )
-    }
-
-    /// One state per capability: `execute` always, `messaging` when the instance has it.
-    static func capabilities(_ health: InstanceHealth, instance: InstanceConfig) -> JSONValue {
-        func document(_ state: InstanceState, _ reason: String?) -> JSONValue {
-            .object(JSONObject([("state", .string(state.rawValue)), ("reason", reason.map(JSONValue.string) ?? .null)]))
-        }
-        var capabilities = JSONObject([("execute", document(health.state, health.reason))])
-        if instance.messaging {
-            let messaging = health.messaging ?? CapabilityHealth(state: health.state, reason: health.reason)
-            capabilities["messaging"] = document(messaging.state, messaging.reason)
-        }
-        let read = health.read ?? CapabilityHealth(state: health.state, reason: health.reason)
-        capabilities["read"] = document(read.state, read.reason)
-        return .object(capabilities)
     }
 
     private func readiness() -> Response {

@@ -29,7 +29,7 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed: .badGateway
         case .internalError: .internalServerError
         case .outboxItemNotFound: .notFound
-        case .outboxUnavailable: .serviceUnavailable
+        case .outboxUnavailable, .tooManyEventStreams, .shuttingDown: .serviceUnavailable
         case .overloaded: .tooManyRequests
         case .waitUnavailable, .callbackNotAllowed: .badRequest
         case .waitTimedOut: .gatewayTimeout
@@ -60,6 +60,8 @@ extension BridgeError: HTTPResponseError {
         case .internalError: "internal_error"
         case .outboxItemNotFound: "outbox_item_not_found"
         case .outboxUnavailable: "outbox_unavailable"
+        case .tooManyEventStreams: "too_many_event_streams"
+        case .shuttingDown: "shutting_down"
         case .waitUnavailable: "missing_scope"
         case .waitTimedOut: "wait_timeout"
         case .callbackNotAllowed: "invalid_payload"
@@ -108,6 +110,9 @@ extension BridgeError: HTTPResponseError {
             "'\(limit)' is at its max_concurrency and the call waited queue_timeout_seconds without a turn"
         case .outboxUnavailable(let projectID, let reason):
             "Appwrite instance '\(projectID)' is unreachable and the outbox could not store the execution: \(reason)"
+        case .tooManyEventStreams(let limit):
+            "\(limit) event streams are open (limits.max_event_streams); close one or raise the limit"
+        case .shuttingDown: "the bridge is shutting down"
         }
     }
 
@@ -127,6 +132,7 @@ extension BridgeError: HTTPResponseError {
         }
         var response = JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
         if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
+        if case .tooManyEventStreams = self { response.headers[.retryAfter] = "5" }
         return response
     }
 

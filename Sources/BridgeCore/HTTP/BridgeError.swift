@@ -28,4 +28,8 @@ public enum BridgeError: Error, Sendable {
     case overloaded(limit: String, rejection: ConcurrencyRejection, retryAfterSeconds: Int)
     /// The outbox could not store an execution Appwrite could not take either.
     case outboxUnavailable(projectID: String, reason: String)
+    /// `limits.max_event_streams` listeners are already connected to `/api/events`.
+    case tooManyEventStreams(limit: Int)
+    /// The bridge is stopping and takes no new long-lived streams.
+    case shuttingDown
 }

@@ -65,14 +65,21 @@ public enum BridgeApplication {
             metrics: metrics
         )
         let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
-        let hub = ExecutionEventHub()
+        let hub = BridgeEventHub(maximumStreams: config.limits.maximumEventStreams, metrics: metrics)
         let tracker = ExecutionTracker(client: client, hub: hub, logger: logger)
         let outbox: Outbox
         do {
-            outbox = try await Outbox(path: config.outbox.databasePath, metrics: metrics)
+            outbox = try await Outbox(path: config.outbox.databasePath, metrics: metrics, changes: state.changes)
         } catch {
             try? await httpClient.shutdown()
             throw .outboxUnavailable(path: config.outbox.databasePath, reason: "\(error)")
+        }
+        let identity: String
+        do {
+            identity = try BridgeIdentity.load(stateDirectory: config.outbox.stateDirectory)
+        } catch {
+            try? await httpClient.shutdown()
+            throw .identityUnavailable(error.description)
         }
         let pending = (try? await outbox.store.count()) ?? 0
         if pending > 0 {
@@ -89,6 +96,7 @@ public enum BridgeApplication {
             outbox: outbox,
             limiters: ConcurrencyLimiters(metrics: metrics),
             tracker: tracker,
+            identity: identity,
             logger: logger
         )
         .register(on: router)
@@ -107,6 +115,7 @@ public enum BridgeApplication {
         ]
         services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
         services.append(EventStreamsService(hub: hub))
+        services.append(StateEventsService(state: state, outbox: outbox, hub: hub))
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 
@@ -168,22 +177,36 @@ extension ServiceGroupConfiguration {
 /// Why the daemon could not start once the configuration was valid.
 public enum BridgeStartError: Error, CustomStringConvertible {
     case outboxUnavailable(path: String, reason: String)
+    case identityUnavailable(String)
 
     public var description: String {
         switch self {
         case .outboxUnavailable(let path, let reason):
             "cannot open the outbox database \(path): \(reason) (set state_dir to a writable folder)"
+        case .identityUnavailable(let reason):
+            "\(reason) (set state_dir to a writable folder)"
         }
     }
 }
 
-/// Ends the `/api/events` streams when shutdown begins: an open stream would otherwise hold the
-/// server's graceful shutdown for the whole grace period.
+/// Runs the event hub's flusher, keeps quiet `/api/events` streams alive with a comment every
+/// 15 s, and ends them when shutdown begins: an open stream would otherwise hold the server's graceful shutdown for the whole
+/// grace period.
 struct EventStreamsService: Service {
-    let hub: ExecutionEventHub
+    let hub: BridgeEventHub
+    var keepAliveInterval: Duration = .seconds(15)
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await hub.runFlusher() }
+            try? await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: keepAliveInterval)
+                    hub.keepAlive()
+                }
+            }
+            group.cancelAll()
+        }
         hub.finishAll()
     }
 }

@@ -15,6 +15,8 @@ public struct ConfigSnapshot: Sendable {
 public final class BridgeState: Sendable {
     private let snapshot: Mutex<ConfigSnapshot>
     private let healthByProject: Mutex<[String: CheckedHealth]>
+    /// Fires after every install and every recorded health, for the `/api/events` announcements.
+    public let changes = ChangeSignal()
 
     /// Health is stored with the instance settings it was measured for, so the result of a check
     /// that raced with a reload can never be pinned on the new settings.
@@ -45,10 +47,12 @@ public final class BridgeState: Sendable {
             }
             table = next
         }
-        return snapshot.withLock { current in
+        let generation = snapshot.withLock { current in
             current = ConfigSnapshot(generation: current.generation + 1, config: config, loadedAt: now)
             return current.generation
         }
+        changes.notify()
+        return generation
     }
 
     public func health(of projectID: String) -> InstanceHealth {
@@ -60,12 +64,14 @@ public final class BridgeState: Sendable {
     @discardableResult
     public func record(_ health: InstanceHealth, for instance: InstanceConfig) -> InstanceHealth? {
         guard current.config.instance(projectID: instance.projectID) == instance else { return nil }
-        return healthByProject.withLock { table in
+        let previous = healthByProject.withLock { table in
             let stored = table[instance.projectID]
             let previous = stored?.instance == instance ? stored?.health ?? .pending : .pending
             table[instance.projectID] = CheckedHealth(instance: instance, health: health)
             return previous
         }
+        changes.notify()
+        return previous
     }
 
     /// "2 instances ok, 1 invalid_key": the one-line summary for logs and systemd's STATUS=.

@@ -13,11 +13,14 @@ public final class Outbox: Sendable {
     /// Items per instance, mirrored in memory so the hot path never reads SQLite.
     private let pendingByProject: Mutex<[String: Int]>
     private let metrics: BridgeMetrics?
+    /// Told whenever an instance's backlog changes (the `instance` events carry it).
+    private let changes: ChangeSignal?
 
-    public init(path: String, metrics: BridgeMetrics? = nil) async throws {
+    public init(path: String, metrics: BridgeMetrics? = nil, changes: ChangeSignal? = nil) async throws {
         self.path = path
         store = try OutboxStore(path: path)
         self.metrics = metrics
+        self.changes = changes
         let counts = try await store.countsByProject()
         pendingByProject = Mutex(counts)
         for (projectID, count) in counts { metrics?.recordOutboxPending(projectID: projectID, count: count) }
@@ -28,6 +31,10 @@ public final class Outbox: Sendable {
 
     public func hasPending(projectID: String) -> Bool {
         pendingByProject.withLock { ($0[projectID] ?? 0) > 0 }
+    }
+
+    public func pending(projectID: String) -> Int {
+        pendingByProject.withLock { $0[projectID] ?? 0 }
     }
 
     public var isEmpty: Bool { pendingByProject.withLock { $0.values.allSatisfy { $0 == 0 } } }
@@ -56,5 +63,6 @@ public final class Outbox: Sendable {
             return next
         }
         metrics?.recordOutboxPending(projectID: projectID, count: count)
+        changes?.notify()
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One message of `GET /api/events`: an execution's progress, or a change of the bridge itself,
+/// all in the envelope of Appwrite's Realtime API (`events`, `channels`, `timestamp`, `payload`).
+public struct BridgeEvent: Sendable {
+    /// The SSE `event:` field, so a client can dispatch without parsing event names.
+    public enum Kind: String, Sendable {
+        case execution
+        /// The set of actions changed (a reload added or removed an instance or function).
+        case catalogue
+        /// An instance's state, capabilities or outbox backlog changed.
+        case instance
+        /// The client's `Last-Event-ID` is unknown here: it must re-read what it caches.
+        case resync
+    }
+
+    public var kind: Kind
+    /// The instance the event is about; nil for events about the whole bridge, which every
+    /// listener may see.
+    public var projectID: String?
+    public var events: [String]
+    public var channels: [String]
+    public var timestamp: Date
+    public var payload: JSONValue
+
+    public init(kind: Kind, projectID: String?, events: [String], channels: [String], timestamp: Date = Date(), payload: JSONValue) {
+        self.kind = kind
+        self.projectID = projectID
+        self.events = events
+        self.channels = channels
+        self.timestamp = timestamp
+        self.payload = payload
+    }
+
+    public var envelope: JSONValue {
+        .object(
+            JSONObject([
+                ("events", .array(events.map(JSONValue.string))),
+                ("channels", .array(channels.map(JSONValue.string))),
+                ("timestamp", .string(Timestamp.iso8601(timestamp))),
+                ("payload", payload),
+            ])
+        )
+    }
+
+    /// The channel of events about the bridge itself.
+    public static let bridgeChannel = "bridge"
+
+    public static func catalogueChanged(generation: Int) -> BridgeEvent {
+        BridgeEvent(
+            kind: .catalogue,
+            projectID: nil,
+            events: ["bridge.catalogue.update"],
+            channels: [bridgeChannel],
+            payload: .object(JSONObject([("generation", .number(String(generation)))]))
+        )
+    }
+
+    /// `document` is the instance exactly as `GET /api/instances` shows it.
+    public static func instanceChanged(projectID: String, document: JSONValue) -> BridgeEvent {
+        BridgeEvent(
+            kind: .instance,
+            projectID: projectID,
+            events: ["instances.\(projectID).update"],
+            channels: ["instances", "instances.\(projectID)"],
+            payload: document
+        )
+    }
+
+    public static func resync(reason: String) -> BridgeEvent {
+        BridgeEvent(
+            kind: .resync,
+            projectID: nil,
+            events: ["bridge.resync"],
+            channels: [bridgeChannel],
+            payload: .object(JSONObject([("reason", .string(reason))]))
+        )
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension BridgeAPI {
+    /// A listener for `GET /api/events`: `?channels=a,b` filters, `Last-Event-ID` (or
+    /// `?last_event_id=` for clients that cannot set headers) resumes after a reconnect.
+    func subscribeToEvents(request: Request, maySee: @escaping @Sendable (String) -> Bool) throws -> EventSubscription {
+        let channels = Set(
+            request.uri.queryParameters.getAll("channels").flatMap {
+                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            }
+            .filter { !$0.isEmpty }
+        )
+        let resumeAfter = (request.headers[.lastEventID] ?? request.uri.queryParameters.get("last_event_id"))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        do throws(BridgeEventHub.SubscribeError) {
+            return try hub.subscribe(channels: channels, lastEventID: resumeAfter, maySee: maySee)
+        } catch {
+            switch error {
+            case .tooManyStreams(let limit):
+                metrics.recordEventListenerRefused()
+                throw BridgeError.tooManyEventStreams(limit: limit)
+            case .shuttingDown:
+                throw BridgeError.shuttingDown
+            }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let lastEventID = Self("Last-Event-ID")!
+}

@@ -1,0 +1,33 @@
+/// How `GET /api/instances`, `/readyz` and the `instance` events show one instance.
+public enum InstanceDocument {
+    public static func make(_ instance: InstanceConfig, health: InstanceHealth, outboxPending: Int) -> JSONValue {
+        .object(
+            JSONObject([
+                ("project_id", .string(instance.projectID)),
+                ("name", .string(instance.name)),
+                ("url", .string(instance.baseURL)),
+                ("action", .string("\(ActionName.domain).\(instance.actionName)")),
+                ("state", .string(health.state.rawValue)),
+                ("reason", health.reason.map(JSONValue.string) ?? .null),
+                ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
+                ("capabilities", capabilities(health, instance: instance)),
+                ("outbox_pending", .number(String(outboxPending))),
+            ])
+        )
+    }
+
+    /// One state per capability: `execute` always, `messaging` when the instance has it.
+    static func capabilities(_ health: InstanceHealth, instance: InstanceConfig) -> JSONValue {
+        func document(_ state: InstanceState, _ reason: String?) -> JSONValue {
+            .object(JSONObject([("state", .string(state.rawValue)), ("reason", reason.map(JSONValue.string) ?? .null)]))
+        }
+        var capabilities = JSONObject([("execute", document(health.state, health.reason))])
+        if instance.messaging {
+            let messaging = health.messaging ?? CapabilityHealth(state: health.state, reason: health.reason)
+            capabilities["messaging"] = document(messaging.state, messaging.reason)
+        }
+        let read = health.read ?? CapabilityHealth(state: health.state, reason: health.reason)
+        capabilities["read"] = document(read.state, read.reason)
+        return .object(capabilities)
+    }
+}
