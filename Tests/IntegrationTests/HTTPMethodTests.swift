@@ -100,7 +100,6 @@ struct HTTPMethodTests {
                 ("GET", "/api/reload", "POST"),
                 ("GET", "/api/services/appwrite/execute_function_home1234", "POST"),
                 ("PATCH", "/api/outbox/12", "DELETE"),
-                ("DELETE", "/v1/health", "GET, HEAD"),
                 ("HEAD", "/api/reload", "POST"),
             ]
             for (method, path, allow) in cases {
@@ -112,6 +111,10 @@ struct HTTPMethodTests {
                     #expect(error?["code"] == "method_not_allowed", "\(method) \(path): \(answer.body)")
                 }
             }
+            // The /v1 gateway is Appwrite's surface, not the bridge's: a wrong method there is answered
+            // as Appwrite answers it (its conformance suite checks that), never with the bridge's 405.
+            let gateway = try await Self.exchange("DELETE", "/v1/health", port: servers.bridgePort)
+            #expect(gateway.head.status != 405 && gateway.head.headers["allow"] == nil)
             let unknown = try await Self.exchange("GET", "/nowhere", port: servers.bridgePort)
             #expect(unknown.head.status == 404)
             #expect((try? JSONParser.parse(unknown.body))?["error"]?["code"] == "not_found")
