@@ -126,6 +126,52 @@ struct JSONParserTests {
         #expect(value.serializedBytes == Array(expected.utf8))
     }
 
+    /// How strings were written before the serializer worked on bytes (per scalar, into a
+    /// String): the oracle for "same output, byte for byte".
+    static func referenceSerialized(_ value: String) -> String {
+        var output = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+
+    @Test func stringsSerializeExactlyAsThePerScalarReferenceDid() {
+        var strings = (0..<0x80).map { String(Character(Unicode.Scalar(UInt8($0)))) }
+        // A fixed linear congruential sequence: the same random strings on every run.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: UInt32) -> UInt32 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt32(truncatingIfNeeded: state >> 33) % bound
+        }
+        let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
+        for _ in 0..<2_000 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<next(40) {
+                let range = ranges[Int(next(UInt32(ranges.count)))]
+                scalars.append(Unicode.Scalar(range.lowerBound + next(range.upperBound - range.lowerBound + 1))!)
+            }
+            strings.append(String(scalars))
+        }
+        for string in strings {
+            let expected = Self.referenceSerialized(string)
+            #expect(JSONValue.string(string).serialized == expected)
+            #expect(JSONValue.object(JSONObject([(string, .string(string))])).serializedBytes == Array("{\(expected):\(expected)}".utf8))
+        }
+    }
+
     @Test func decodesLongStringsWithEscapesAndSurrogatePairs() throws {
         let unit = #"a\u00e9\ud83d\ude00\n\"\\\/\u4e2d"#
         let decoded = "a\u{E9}\u{1F600}\n\"\\/\u{4E2D}"
