@@ -46,6 +46,7 @@ extension BridgeError: HTTPResponseError {
         case .invalidPayload: "invalid_payload"
         case .invalidJSON(.invalidUTF8): "invalid_utf8"
         case .invalidJSON(.tooDeep): "json_too_deep"
+        case .invalidJSON(.duplicateKey): "duplicate_key"
         case .invalidJSON: "invalid_json"
         case .unsupportedMediaType: "unsupported_media_type"
         case .payloadTooLarge: "payload_too_large"
@@ -77,6 +78,7 @@ extension BridgeError: HTTPResponseError {
     public var field: String? {
         switch self {
         case .invalidPayload(let error): error.field
+        case .invalidJSON(.duplicateKey(let path, _)): path
         case .functionNotAllowed: "function_id"
         case .waitUnavailable: "function_wait"
         case .callbackNotAllowed: "function_callback_url"
