@@ -93,7 +93,7 @@ struct GatewayTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try process.run()
+        try ProcessLaunch.run(process)
         let output = OutputBuffer()
         let handle = pipe.fileHandleForReading
         let finished = Mutex(false)

@@ -29,7 +29,7 @@ final class WrappedProcess {
         process.standardOutput = pipe
         process.standardError = pipe
         self.process = process
-        try process.run()
+        try ProcessLaunch.run(process)
         let handle = pipe.fileHandleForReading
         Thread.detachNewThread { [output] in
             while true {
