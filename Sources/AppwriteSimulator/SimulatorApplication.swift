@@ -64,6 +64,7 @@ struct RecordingMiddleware: RouterMiddleware {
 struct SimulatorAPI: Sendable {
     let state: SimulatorState
     let config: SimulatorConfig
+    var storage: SimulatorStorage { state.storage }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/health/version") { _, _ in json(["version": config.version]) }
@@ -99,6 +100,7 @@ struct SimulatorAPI: Sendable {
             return try encode(ExecutionList(total: executions.count, executions: Array(executions)), status: .ok)
         }
         registerMessaging(on: router)
+        registerStorage(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()
