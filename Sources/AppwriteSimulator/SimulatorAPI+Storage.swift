@@ -46,7 +46,7 @@ extension SimulatorAPI {
         var request = request
         let project = try authorize(request, anyOf: ["files.write"])
         let body = try await request.collectBody(upTo: 12 * 1024 * 1024)
-        let bytes = Array(body.readableBytesView)
+        let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
         let contentType = request.headers[.contentType] ?? ""
         let contentRange = request.headers[HTTPField.Name("Content-Range")!]
         let appwriteID = request.headers[HTTPField.Name("X-Appwrite-ID")!]

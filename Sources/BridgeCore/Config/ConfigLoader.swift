@@ -144,6 +144,7 @@ public struct ConfigLoader: Sendable {
             )
             instances[instances.count - 1].tls = tls
             instances[instances.count - 1].messaging = entry.messaging ?? false
+            instances[instances.count - 1].storage = try Self.validateStorage(entry)
             instances[instances.count - 1].limit = try Self.validateLimit(entry.limits, fields: fields, inherited: nil)
             instances[instances.count - 1].functionActions = try (entry.functions ?? []).compactMap { function in
                 try Self.validateFunctionAction(function, projectID: entry.projectID, instanceLimit: entry.limits)
@@ -162,6 +163,7 @@ public struct ConfigLoader: Sendable {
             }
         }
         config.callbackHosts = document.callbacks?.allowedHosts ?? []
+        config.fetch = try validateFetch(document.fetch, folder: folder)
         return config
     }
 
@@ -307,6 +309,10 @@ public struct ConfigLoader: Sendable {
             }
             settings.lateSchedule = policy
         }
+        if let bytes = section.maxBytes {
+            guard bytes >= 1_024 else { throw section.fields.issue("max_bytes", "must be at least 1024") }
+            settings.maximumBytes = bytes
+        }
         return settings
     }
 
@@ -339,6 +345,7 @@ public struct ConfigLoader: Sendable {
             limits.idleTimeoutSeconds = value
         }
         if let value = try check(section.maxEventStreams, "max_event_streams", 1...10_000) { limits.maximumEventStreams = value }
+        if let value = try check(section.maxUploadBytes, "max_upload_bytes", 1_024...(1 << 40)) { limits.maximumUploadBytes = value }
         return limits
     }
 

@@ -33,6 +33,9 @@ extension BridgeError: HTTPResponseError {
         case .overloaded: .tooManyRequests
         case .waitUnavailable, .callbackNotAllowed: .badRequest
         case .waitTimedOut: .gatewayTimeout
+        case .notAllowed: .forbidden
+        case .sourceFetchFailed: .badGateway
+        case .outboxFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
         }
     }
 
@@ -67,6 +70,9 @@ extension BridgeError: HTTPResponseError {
         case .callbackNotAllowed: "invalid_payload"
         case .overloaded(_, .queueFull, _): "queue_full"
         case .overloaded(_, .timedOut, _): "queue_timeout"
+        case .notAllowed: "not_allowed"
+        case .sourceFetchFailed: "source_fetch_failed"
+        case .outboxFull: "outbox_full"
         }
     }
 
@@ -76,6 +82,8 @@ extension BridgeError: HTTPResponseError {
         case .functionNotAllowed: "function_id"
         case .waitUnavailable: "function_wait"
         case .callbackNotAllowed: "function_callback_url"
+        case .notAllowed(let field, _): field
+        case .sourceFetchFailed: "source_url"
         default: nil
         }
     }
@@ -113,6 +121,10 @@ extension BridgeError: HTTPResponseError {
         case .tooManyEventStreams(let limit):
             "\(limit) event streams are open (limits.max_event_streams); close one or raise the limit"
         case .shuttingDown: "the bridge is shutting down"
+        case .notAllowed(_, let reason): reason
+        case .sourceFetchFailed(let reason): reason
+        case .outboxFull(let limit):
+            "Appwrite is unreachable and the queued uploads would pass outbox.max_bytes (\(limit) bytes); try again later"
         }
     }
 

@@ -32,4 +32,11 @@ public enum BridgeError: Error, Sendable {
     case tooManyEventStreams(limit: Int)
     /// The bridge is stopping and takes no new long-lived streams.
     case shuttingDown
+    /// An upload names a bucket off the instance's `buckets:` list, or a `source_url` host off
+    /// `fetch.allowed_hosts`.
+    case notAllowed(field: String, String)
+    /// An upload's `source_url` could not be read.
+    case sourceFetchFailed(String)
+    /// Queued uploads would pass `outbox.max_bytes`.
+    case outboxFull(limit: Int)
 }
