@@ -439,12 +439,14 @@ struct StorageProcessTests {
         )
         #expect(uploads.count == 20)
         #expect(uploads.last?.contentRange == "bytes \(19 * 5 * 1024 * 1024)-\(size - 1)/\(size)")
-        let stored = try await HTTP.get("http://127.0.0.1:\(port)/_simulator/files/home1234/snapshots/big")
-        #expect(stored.body.count == size)
-        #expect(
-            stored.body.prefix(65_536).allSatisfy { $0 == 0 }
-                && stored.body.suffix(65_536).allSatisfy { $0 == UInt8(truncatingIfNeeded: size / 65_536 - 1) }
+        let file = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/_simulator/files/home1234/snapshots/big"),
+            timeout: .seconds(120)
         )
+        let stored = Array(buffer: try await file.body.collect(upTo: 200 << 20))
+        #expect(stored.count == size)
+        let expected = (0..<(size / 65_536)).allSatisfy { index in stored[index * 65_536] == UInt8(truncatingIfNeeded: index) }
+        #expect(expected, "the stored file differs from the 64 KiB pattern sent")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/state/uploads").isEmpty)
 
         bridge.signal(SIGTERM)
@@ -533,7 +535,8 @@ extension StorageProcessTests {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        #expect(delivered == [small, large])
+        let identical = delivered == [small, large]
+        #expect(identical, "delivered sizes \(delivered.map(\.count)), expected \([small.count, large.count])")
         let uploads = try JSONDecoder().decode(
             [ReceivedUpload].self,
             from: Data(try await HTTP.get("http://127.0.0.1:\(port)/_simulator/uploads").body)

@@ -14,22 +14,23 @@ extension AppwriteClient {
         let path = "/storage/buckets/\(file.bucketID)/files"
         let multipart = MultipartBody()
         let typeHeader = ("Content-Type", multipart.contentType)
-        func read(_ offset: Int, _ count: Int) throws(AppwriteClientError) -> [UInt8] {
+        func body(_ offset: Int, _ count: Int) throws(AppwriteClientError) -> [UInt8] {
             do {
-                return try spool.read(offset: offset, count: count)
+                return try multipart.bytes(
+                    fileID: file.fileID,
+                    permissions: file.permissions,
+                    fileName: file.fileName,
+                    contentType: file.contentType,
+                    spool: spool,
+                    offset: offset,
+                    count: count
+                )
             } catch {
                 throw .invalidResponse("cannot read the spooled upload: \(error)")
             }
         }
         if spool.size < Self.uploadChunkSize {
-            let body = multipart.bytes(
-                fileID: file.fileID,
-                permissions: file.permissions,
-                fileName: file.fileName,
-                contentType: file.contentType,
-                data: try read(0, spool.size)
-            )
-            return try await send(.POST, path, body: body, to: instance, extraHeaders: [typeHeader])
+            return try await send(.POST, path, body: try body(0, spool.size), to: instance, extraHeaders: [typeHeader])
         }
         var offset = 0
         var uploadID: String?
@@ -48,14 +49,7 @@ extension AppwriteClient {
             let count = min(Self.uploadChunkSize, spool.size - offset)
             var headers = [typeHeader, ("Content-Range", "bytes \(offset)-\(offset + count - 1)/\(spool.size)")]
             if let uploadID { headers.append(("x-appwrite-id", uploadID)) }
-            let body = multipart.bytes(
-                fileID: file.fileID,
-                permissions: file.permissions,
-                fileName: file.fileName,
-                contentType: file.contentType,
-                data: try read(offset, count)
-            )
-            last = try await send(.POST, path, body: body, to: instance, extraHeaders: headers)
+            last = try await send(.POST, path, body: try body(offset, count), to: instance, extraHeaders: headers)
             guard last.isSuccess else { return last }
             offset += Self.uploadChunkSize
             if let id = last.json?["$id"]?.stringValue { uploadID = id }

@@ -14,6 +14,7 @@ struct StorageAPI: Sendable {
     let logger: Logger
 
     func register(on api: RouterGroup<BridgeRequestContext>) {
+        _ = ChunkMemory.configured
         api.post("files/:project/:bucket") { request, context in
             try await uploadRaw(request: request, context: context)
         }
