@@ -56,6 +56,20 @@ public struct SpoolFile: Sendable, Equatable {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Removes spool files no queue row names any more (an item deleted through the API, or
+    /// dropped for its age) once they are an hour old, so uploads still in flight are left alone.
+    static func sweep(stateDirectory: String, keeping kept: Set<String>, now: Date = Date()) {
+        let folder = directory(stateDirectory: stateDirectory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".part") {
+            let path = folder + "/" + name
+            guard !kept.contains(path),
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                now.timeIntervalSince(modified) > 3_600
+            else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
 }
 
 /// A one-element async sequence, so inline bytes take the same road as a streamed body.

@@ -166,10 +166,12 @@ struct StorageAPI: Sendable {
         let limit = state.current.config.outbox.maximumBytes
         let queuedBytes: Int
         do {
-            queuedBytes = try await outbox.store.all().reduce(0) { sum, item in
-                if case .upload(let upload) = item.request { return sum + upload.spool.size }
-                return sum
+            let queued = try await outbox.store.all().compactMap { item -> SpoolFile? in
+                if case .upload(let upload) = item.request { return upload.spool }
+                return nil
             }
+            SpoolFile.sweep(stateDirectory: state.current.config.outbox.stateDirectory, keeping: Set(queued.map(\.path) + [spool.path]))
+            queuedBytes = queued.reduce(0) { $0 + $1.size }
         } catch {
             spool.remove()
             throw BridgeError.outboxUnavailable(projectID: instance.projectID, reason: "\(error)")
