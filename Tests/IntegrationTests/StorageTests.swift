@@ -552,6 +552,129 @@ extension StorageProcessTests {
     }
 }
 
+extension StorageProcessTests {
+    @Test func uploadCommandThroughTheBridgeAndStraightToAppwrite() async throws {
+        let folder = NSTemporaryDirectory() + "bridge-storage-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let port = try unusedLoopbackPort()
+        try Self.simulatorYAML.write(toFile: folder + "/simulator.yaml", atomically: true, encoding: .utf8)
+        try (Fixtures.homeKey + "\n").write(toFile: folder + "/home.key", atomically: true, encoding: .utf8)
+        try """
+        listen: 127.0.0.1:0
+        state_dir: state
+        instances:
+          - project_id: home1234
+            url: http://127.0.0.1:\(port)/v1
+            api_key_file: home.key
+            storage: true
+        """.write(toFile: folder + "/bridge.yaml", atomically: true, encoding: .utf8)
+        let bytes = StorageTests.randomBytes(6 * 1024 * 1024)
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/clip.bin"))
+        let simulator = try BridgeProcess(
+            ["--config", folder + "/simulator.yaml", "--host", "127.0.0.1", "--port", String(port)],
+            binary: "appwrite-simulator"
+        )
+        try await simulator.waitForLog("Appwrite simulator listening on")
+        let bridge = try BridgeProcess(["serve", "--config", folder + "/bridge.yaml"])
+        let bridgePort = try await bridge.waitForPort()
+
+        let via = try BridgeProcess([
+            "upload", "home1234", "snapshots", folder + "/clip.bin", "--file-id", "via-1", "--via", "http://127.0.0.1:\(bridgePort)",
+        ])
+        #expect(try await via.waitForExit() == 0, "\(via.log)")
+        #expect(via.log.contains(#""$id":"via-1""#))
+        let direct = try BridgeProcess([
+            "upload", "home1234", "snapshots", folder + "/clip.bin", "--file-id", "direct-1", "--name", "renamed.bin", "--config",
+            folder + "/bridge.yaml",
+        ])
+        #expect(try await direct.waitForExit() == 0, "\(direct.log)")
+        #expect(direct.log.contains(#""name":"renamed.bin""#))
+        let missing = try BridgeProcess(["upload", "home1234", "nobucket", folder + "/clip.bin", "--config", folder + "/bridge.yaml"])
+        #expect(try await missing.waitForExit() == 1)
+        #expect(missing.log.contains("storage_bucket_not_found"))
+
+        for id in ["via-1", "direct-1"] {
+            let file = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)/_simulator/files/home1234/snapshots/\(id)"),
+                timeout: .seconds(60)
+            )
+            let stored = Array(buffer: try await file.body.collect(upTo: 20 << 20))
+            let identical = stored == bytes
+            #expect(identical, "\(id): \(stored.count) bytes stored")
+        }
+        #expect(!direct.log.contains(Fixtures.homeKey) && !via.log.contains(Fixtures.homeKey))
+
+        bridge.signal(SIGTERM)
+        _ = try await bridge.waitForExit()
+        simulator.signal(SIGTERM)
+        _ = try await simulator.waitForExit()
+    }
+}
+
+@Suite("storage configuration")
+struct StorageConfigTests {
+    func load(_ yaml: String, files: [String: String] = [:]) throws -> BridgeConfig {
+        let folder = NSTemporaryDirectory() + "bridge-storage-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
+        try yaml.write(toFile: folder + "/bridge.yaml", atomically: true, encoding: .utf8)
+        return try ConfigLoader(environment: [:]).load(path: folder + "/bridge.yaml")
+    }
+
+    static let instance = """
+        instances:
+          - project_id: home1234
+            url: http://127.0.0.1:9/v1
+            api_key: k
+        """
+
+    @Test func storageBucketsFetchAndLimits() throws {
+        let config = try load(
+            """
+            limits:
+              max_upload_bytes: 2048
+            outbox:
+              max_bytes: 4096
+            fetch:
+              headers_file: shared.txt
+              allowed_hosts:
+                - 127.0.0.1:8123
+                - host: HA.local:8123
+                  headers_file: ha.txt
+            \(Self.instance)
+                buckets: [snapshots]
+            """,
+            files: ["shared.txt": "# shared\nX-Shared: one\n", "ha.txt": "Authorization: Bearer secret-token\n"]
+        )
+        #expect(config.limits.maximumUploadBytes == 2048)
+        #expect(config.outbox.maximumBytes == 4096)
+        #expect(config.instances[0].storage == StorageSettings(buckets: .only(["snapshots"])))
+        #expect(config.fetch.host(for: "http://ha.local:8123/api/camera_proxy/x")?.headers.map(\.name) == ["Authorization"])
+        #expect(config.fetch.host(for: "http://127.0.0.1:8123/x")?.headers.map(\.value.value) == ["one"])
+        #expect(config.fetch.host(for: "http://127.0.0.1:8124/x") == nil)
+        #expect(!"\(config.fetch)".contains("secret-token"))
+    }
+
+    @Test(arguments: [
+        ("fetch:\n  allowed_hosts: [\"http://x/y\"]\n", "allowed_hosts"),
+        ("fetch:\n  allowed_hosts:\n    - host: a:1\n      headers_file: missing.txt\n", "headers_file"),
+        ("limits:\n  max_upload_bytes: 10\n", "max_upload_bytes"),
+    ])
+    func refused(section: String, key: String) throws {
+        #expect(throws: ConfigError.self) { try load(section + Self.instance) }
+        do {
+            _ = try load(section + Self.instance)
+        } catch {
+            #expect("\(error)".contains(key), "\(error)")
+        }
+    }
+
+    @Test func bucketsNeedStorage() throws {
+        #expect(throws: ConfigError.self) { try load(Self.instance + "\n    storage: false\n    buckets: [a]") }
+        #expect(try load(Self.instance).instances[0].storage == nil)
+    }
+}
+
 /// `pieces` buffers of 64 KiB, the n-th filled with byte n, made as they are sent.
 struct PatternBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
