@@ -25,6 +25,8 @@ import tempfile
 import threading
 import time
 
+import json_parse
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "report.lua")
 WEBHOOK_SCRIPT = os.path.join(HERE, "webhook-call.sh")
@@ -75,6 +77,7 @@ GOALS_TEXT = {
     "rss_peak": "RSS peak <= 60 MiB",
     "ready": "READY <= 150 ms after exec (--offline)",
     "reload": "reload of 1,000 instances <= 100 ms, no failed request",
+    "json_parse": "JSON parse: 4x the body size <= 5x the CPU, every shape",
 }
 
 
@@ -459,6 +462,7 @@ class Bench:
         self.profile = None
         self.reload_profile = None
         self.bridge_env = dict(os.environ, BENCH_KEY=KEY)
+        self.json_parse = []
 
     # -- upstream
 
@@ -666,6 +670,21 @@ class Bench:
         if self.mode == "smoke" and result["failed"]:
             raise StepFailed(f"{result['failed']} requests failed during the reloads")
         return {"loaded": loaded, "sighup": t_ready - t_reloading, "load": result}
+
+    def run_json_parse(self):
+        """The JSON parse table (bench/json_parse.py) on a bridge of its own whose body limit fits 512 KiB."""
+        port = self.ports["bridge"]
+        config = os.path.join(self.raw, "bridge-json.yaml")
+        write_atomically(config, json_parse.bridge_yaml(port, self.sim_url, PROJECT, "BENCH_KEY"))
+        service, notify, _ = self.start_bridge("bridge-json", config, port, offline=True)
+        try:
+            self.json_parse = json_parse.measure_all(port, service.pid, PROJECT, self.mode, log)
+            service.check_alive()
+        except json_parse.Refused as error:
+            raise StepFailed(f"JSON parse table: {error}") from error
+        finally:
+            service.stop()
+            notify.close()
 
     # -- profile
 
@@ -1023,7 +1042,13 @@ def build_report(b, elapsed_total, build_seconds):
          f"{big} instances: median {fmt(reload_med * 1000 if reload_med else None, 1)} ms idle, "
          f"{failed_during} failed requests under load")
 
+    jp_worst = json_parse.worst(b.json_parse)
+    goal("json_parse", json_parse.passed(b.json_parse),
+         f"worst {jp_worst['shape']} {jp_worst['ratio']:.2f}x" if jp_worst else "not measured")
+
     judged = b.mode == "full"
+    for line in json_parse.report(b.json_parse, judged, "release" if judged else "debug"):
+        w(line)
     w("## Goals\n")
     if not judged:
         w("Smoke run: debug binaries, short runs and one concurrency, so these are indicative only.\n")
@@ -1104,6 +1129,7 @@ def main():
         b.run_bridge()
         b.run_ready()
         b.run_reload()
+        b.run_json_parse()
         b.sim.check_alive()
         _, goals = build_report(b, time.time() - args.started, args.build_seconds)
         missed = [key for key, ok, _ in goals if not ok]

@@ -7,7 +7,7 @@ struct AppwriteError: Error, Sendable {
     static let projectMissing = AppwriteError(
         status: 403,
         type: "project_id_missing",
-        message: "The request does not include a project ID. Set the X-Appwrite-Project header to your project ID."
+        message: "When using project API key, make sure to pass x-appwrite-project header with your project ID."
     )
     static let projectNotFound = AppwriteError(
         status: 404,
@@ -33,7 +33,7 @@ struct AppwriteError: Error, Sendable {
     static let deploymentNotFound = AppwriteError(
         status: 404,
         type: "deployment_not_found",
-        message: "Deployment with the requested ID could not be found."
+        message: "Deployment not found. Create a deployment before trying to execute a function"
     )
     static let buildNotReady = AppwriteError(
         status: 400,
@@ -54,7 +54,8 @@ struct AppwriteError: Error, Sendable {
     static let routeNotFound = AppwriteError(
         status: 404,
         type: "general_route_not_found",
-        message: "The requested route was not found. Please refer to the API docs and try again."
+        message:
+            "Route not found. Please ensure the endpoint is configured correctly and that the API route is valid for this SDK version. Refer to the API docs for more details."
     )
     static let scheduleNotAsync = AppwriteError(
         status: 400,
@@ -103,6 +104,26 @@ struct AppwriteError: Error, Sendable {
             "Invalid headers: Alphanumeric characters or hyphens only, cannot start with \"x-appwrite\", maximum 100 keys, and total size 16384.",
         message: ""
     )
+
+    /// What Appwrite shows for any failure that is not one of its own errors (a PHP TypeError,
+    /// say): the details stay in its logs.
+    static let serverError = AppwriteError(status: 500, type: "general_unknown", message: "Server Error")
+
+    /// A guest (no API key) calling a function whose `execute` permissions do not let it in.
+    static func executeNotPermitted(_ permissions: [String]) -> AppwriteError {
+        guard let last = permissions.last else {
+            return AppwriteError(status: 401, type: "user_unauthorized", message: "No permissions provided for action 'execute'")
+        }
+        let given = "[" + permissions.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        return AppwriteError(
+            status: 401,
+            type: "user_unauthorized",
+            message:
+                "Missing \"execute\" permission for role \"\(last)\". Only \"[\"any\",\"guests\"]\" scopes are allowed and \"\(given)\" was given."
+        )
+    }
+
+    static func queryInvalid(_ reason: String) -> AppwriteError { argumentInvalid("queries", reason) }
 
     static func argumentInvalid(_ param: String, _ rule: String) -> AppwriteError {
         AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid `\(param)` param: \(rule)")

@@ -1,6 +1,7 @@
 import Foundation
 
-/// createExecution's parameters, validated in Appwrite's order with Appwrite's messages.
+/// createExecution's parameters, checked in Appwrite 1.9.6's order with its messages
+/// (src/Appwrite/Platform/Modules/Functions/Http/Executions/Create.php).
 struct ExecutionParameters: Sendable {
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
@@ -8,72 +9,51 @@ struct ExecutionParameters: Sendable {
     var isAsync = false
     var path = "/"
     var method = "POST"
+    /// In the order given, values as PHP's `strval` prints them.
     var headers: [(String, String)] = []
     var scheduledAt: String?
 
-    /// What `isValidID` checks, in Appwrite's words.
-    static let idRule =
-        "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
+    /// Step 1, the framework's: each declared parameter that is present, in declaration order.
+    /// A present `null` skips validation but reaches the action, where a `string` argument makes
+    /// PHP throw a TypeError (500); that only shows once every parameter has passed.
+    init(_ params: [String: PHPValue]) throws(AppwriteError) {
+        typealias V = UtopiaValidators
+        func check(_ name: String, _ valid: (PHPValue) -> Bool, _ description: String) throws(AppwriteError) -> PHPValue? {
+            guard let value = params[name] else { return nil }
+            if value == .null { return .null }
+            guard valid(value) else { throw .argumentInvalid(name, description) }
+            return value
+        }
+        let body = try check("body", { V.text($0, length: 10_485_760, min: 0) }, V.textDescription(length: 10_485_760, min: 0))
+        let async = try check("async", V.looseBoolean, V.booleanDescription)
+        let path = try check("path", { V.text($0, length: 2048) }, V.textDescription(length: 2048))
+        let method = try check("method", { V.whiteList($0, Self.methods) }, V.whiteListDescription(Self.methods))
+        let headers = try check("headers", { V.assoc($0) || V.text($0, length: 65_535) }, V.textDescription(length: 65_535))
+        let scheduledAt = try check("scheduledAt", { V.text($0, length: 100) }, V.textDescription(length: 100) + " or null")
+        for value in [body, path, method] where value == .null { throw AppwriteError.serverError }
 
-    static func isValidID(_ id: String) -> Bool {
-        guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 36 else { return false }
-        func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar))
-        }
-        guard isAlphanumeric(first) else { return false }
-        return id.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "." || $0 == "-" || $0 == "_" }
-    }
+        if case .string(let text)? = body { self.body = text }
+        // `$async = strval($async) === 'true' || strval($async) === '1'`
+        isAsync = ["true", "1"].contains(async?.phpString ?? "")
+        if case .string(let text)? = path { self.path = text }
+        if case .string(let text)? = method { self.method = text }
+        if case .string(let text)? = scheduledAt { self.scheduledAt = text }
 
-    init(_ params: [String: AnyJSON]) throws(AppwriteError) {
-        switch params["body"] {
-        case nil, .null?: break
-        case .string(let text)? where text.unicodeScalars.count <= 10_485_760: body = text
-        default:
-            throw .argumentInvalid("body", "Value must be a valid string and no longer than 10485760 chars")
+        // Step 2, the action's: the schedule, then the headers (a JSON string is decoded first).
+        if self.scheduledAt != nil && !isAsync { throw AppwriteError.scheduleNotAsync }
+        if let schedule = self.scheduledAt, !PHPDateTime.isValidSchedule(schedule) { throw AppwriteError.scheduleInvalid }
+        var decoded = headers ?? .list([])
+        if case .string(let text) = decoded { decoded = PHPJSONDecoder.decode(Array(text.utf8)) ?? .null }
+        switch UtopiaValidators.headers(decoded) {
+        case true?: break
+        case false?: throw AppwriteError.invalidHeaders
+        case nil: throw AppwriteError.serverError
         }
-        switch params["async"] {
-        case nil, .null?: break
-        case .bool(let flag)?: isAsync = flag
-        case .string("true")?, .number(1)?: isAsync = true
-        case .string("false")?, .number(0)?: isAsync = false
-        default: throw .argumentInvalid("async", "Value must be a valid boolean")
+        switch decoded {
+        case .null, .bool(false), .list([]): break
+        case .object(let entries): self.headers = entries.map { ($0.key, $0.value.phpString ?? "") }
+        // Valid as "empty", but then `$headers['x-appwrite-…'] = …` fails on a scalar: a 500.
+        default: throw AppwriteError.serverError
         }
-        switch params["path"] {
-        case nil, .null?: break
-        case .string(let text)? where (1...2048).contains(text.count): path = text
-        default: throw .argumentInvalid("path", "Value must be a valid string and at least 1 chars and no longer than 2048 chars")
-        }
-        switch params["method"] {
-        case nil, .null?: break
-        case .string(let text)? where Self.methods.contains(text): method = text
-        default:
-            throw .argumentInvalid("method", "Value must be one of (\(Self.methods.joined(separator: ", ")))")
-        }
-        switch params["headers"] {
-        case nil, .null?: break
-        case .object(let object)?:
-            var size = 0
-            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
-                guard case .string(let text) = value, Self.isValidHeaderName(name) else { throw .invalidHeaders }
-                size += name.count + text.count
-                headers.append((name, text))
-            }
-            guard object.count <= 100, size < 16_384 else { throw .invalidHeaders }
-        default: throw .invalidHeaders
-        }
-        switch params["scheduledAt"] {
-        case nil, .null?: break
-        case .string(let text)?: scheduledAt = text
-        default: throw .argumentInvalid("scheduledAt", "Value must be valid date in ISO 8601 format.")
-        }
-    }
-
-    static func isValidHeaderName(_ name: String) -> Bool {
-        let scalars = Array(name.unicodeScalars)
-        guard let first = scalars.first, let last = scalars.last else { return false }
-        let alphanumeric = { (scalar: Unicode.Scalar) in scalar.isASCII && CharacterSet.alphanumerics.contains(scalar) }
-        guard alphanumeric(first), alphanumeric(last) else { return false }
-        guard scalars.allSatisfy({ alphanumeric($0) || $0 == "-" }) else { return false }
-        return !name.lowercased().hasPrefix("x-appwrite-")
     }
 }

@@ -116,8 +116,8 @@ struct ParameterReader: Sendable {
     /// A custom ID, or the literal `unique()` for the server to pick one.
     func messageID() throws(AppwriteError) -> String {
         guard case .string(let id)? = try value("messageId", required: true),
-            id == "unique()" || ExecutionParameters.isValidID(id)
-        else { throw .argumentInvalid("messageId", ExecutionParameters.idRule) }
+            id == "unique()" || UtopiaValidators.uid(id)
+        else { throw .argumentInvalid("messageId", UtopiaValidators.keyDescription) }
         return id
     }
 
@@ -134,7 +134,7 @@ struct ParameterReader: Sendable {
 
     /// A list of IDs (topics, users, targets, cc, bcc); absent or null is empty.
     func idList(_ name: String) throws(AppwriteError) -> [String] {
-        try list(name, rule: Self.uidRule, where: ExecutionParameters.isValidID)
+        try list(name, rule: Self.uidRule, where: UtopiaValidators.uid)
     }
 
     func compoundIDList(_ name: String) throws(AppwriteError) -> [String] {
@@ -207,6 +207,6 @@ struct ParameterReader: Sendable {
 
     static func isValidCompoundID(_ text: String) -> Bool {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.allSatisfy { ExecutionParameters.isValidID(String($0)) }
+        return parts.count >= 2 && parts.allSatisfy { UtopiaValidators.uid(String($0)) }
     }
 }

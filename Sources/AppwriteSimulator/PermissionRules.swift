@@ -63,16 +63,16 @@ enum PermissionRules {
             }
         case "user":
             if identifier.isEmpty { return "Role \"user\" must have an ID value." }
-            if !ExecutionParameters.isValidID(identifier) {
-                return "Role \"user\" identifier value is invalid: \(ExecutionParameters.idRule)"
+            if !UtopiaValidators.uid(identifier) {
+                return "Role \"user\" identifier value is invalid: \(ParameterReader.uidRule)"
             }
             if !dimension.isEmpty, !["verified", "unverified"].contains(dimension) {
                 return "Only dimensions \"verified\" and \"unverified\" are allowed for role \"user\"."
             }
         case "team":
             if identifier.isEmpty { return "Role \"team\" must have an ID value." }
-            if !ExecutionParameters.isValidID(identifier) {
-                return "Role \"team\" identifier value is invalid: \(ExecutionParameters.idRule)"
+            if !UtopiaValidators.uid(identifier) {
+                return "Role \"team\" identifier value is invalid: \(ParameterReader.uidRule)"
             }
         case "member", "label":
             if identifier.isEmpty { return "Role \"\(role)\" must have an ID value." }

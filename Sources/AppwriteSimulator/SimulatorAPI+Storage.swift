@@ -88,10 +88,10 @@ extension SimulatorAPI {
         contentRange: String?,
         appwriteID: String?
     ) async throws(AppwriteError) -> (StoredFile, created: Bool) {
-        guard ExecutionParameters.isValidID(bucketID) else { throw .argumentInvalid("bucketId", ExecutionParameters.idRule) }
+        guard UtopiaValidators.uid(bucketID) else { throw .argumentInvalid("bucketId", ParameterReader.uidRule) }
         guard var fileID = form?.values("fileId").first else { throw .paramNotOptional("fileId") }
-        guard fileID == "unique()" || ExecutionParameters.isValidID(fileID) else {
-            throw .argumentInvalid("fileId", ExecutionParameters.idRule)
+        guard fileID == "unique()" || UtopiaValidators.uid(fileID) else {
+            throw .argumentInvalid("fileId", ParameterReader.uidRule)
         }
         let givenPermissions = form?.values("permissions") ?? []
         if let problem = PermissionRules.problem(in: givenPermissions) { throw .argumentInvalid("permissions", problem) }
@@ -105,7 +105,7 @@ extension SimulatorAPI {
         if let contentRange, !contentRange.isEmpty {
             guard let parsed = ContentRange(contentRange), parsed.end <= parsed.total else { throw .storageInvalidContentRange }
             if let appwriteID, !appwriteID.isEmpty { fileID = appwriteID }
-            guard ExecutionParameters.isValidID(fileID) else { throw .storageInvalidAppwriteID }
+            guard UtopiaValidators.uid(fileID) else { throw .storageInvalidAppwriteID }
             // The simulator also insists the chunk is as long as its range says.
             guard parsed.end - parsed.start + 1 == part.data.count else { throw .storageInvalidContentRange }
             range = parsed

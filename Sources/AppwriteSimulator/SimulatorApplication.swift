@@ -55,7 +55,14 @@ struct RecordingMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AppwriteError {
             return SimulatorAPI.errorResponse(error, version: version)
-        } catch let error as HTTPError where error.status == .notFound {
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            // Appwrite's wildcard route, in the API group like any other (project, key, scope
+            // "global" first): any unknown path or method. Appwrite renders it as HTML; see README.
+            do {
+                _ = try SimulatorAPI(state: state, config: state.config).access(request, anyOf: ["global"])
+            } catch {
+                return SimulatorAPI.errorResponse(error, version: version)
+            }
             return SimulatorAPI.errorResponse(.routeNotFound, version: version)
         }
     }
@@ -67,38 +74,16 @@ struct SimulatorAPI: Sendable {
     var storage: SimulatorStorage { state.storage }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/health/version") { _, _ in json(["version": config.version]) }
+        // Health/Version/Get.php: scope "public", which guests have and API keys do not.
+        router.get("/v1/health/version") { request, _ in
+            _ = try access(request, anyOf: ["public"])
+            return json(["version": config.version])
+        }
         router.get("/v1/health") { request, _ in
-            _ = try authorize(request, anyOf: ["health.read"])
-            return json(["name": "http", "ping": 1, "status": "pass"] as [String: any Sendable])
+            _ = try access(request, anyOf: ["health.read"])
+            return json(["name": "http", "ping": 0, "status": "pass"] as [String: any Sendable])
         }
-        router.post("/v1/functions/:functionId/executions") { request, context in
-            try await createExecution(request, functionID: try context.parameters.require("functionId"))
-        }
-        router.get("/v1/functions/:functionId/executions/:executionId") { request, context in
-            let project = try authorize(request, anyOf: ["executions.read", "execution.read"])
-            let functionID = try context.parameters.require("functionId")
-            guard project.functions.contains(where: { $0.id == functionID }) else { throw AppwriteError.functionNotFound }
-            let executionID = try context.parameters.require("executionId")
-            guard let execution = await state.execution(projectID: project.id, id: executionID),
-                execution.functionID == functionID
-            else { throw AppwriteError.executionNotFound }
-            var stored = execution
-            stored.responseBody = ""
-            return try encode(stored, status: .ok)
-        }
-        router.get("/v1/functions/:functionId/executions") { request, context in
-            let project = try authorize(request, anyOf: ["executions.read", "execution.read"])
-            let functionID = try context.parameters.require("functionId")
-            guard project.functions.contains(where: { $0.id == functionID }) else { throw AppwriteError.functionNotFound }
-            let executions = await state.executions(projectID: project.id).filter { $0.functionID == functionID }
-                .reversed().map { execution -> Execution in
-                    var stored = execution
-                    stored.responseBody = ""
-                    return stored
-                }
-            return try encode(ExecutionList(total: executions.count, executions: Array(executions)), status: .ok)
-        }
+        registerExecutions(on: router)
         registerMessaging(on: router)
         registerStorage(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
@@ -108,107 +93,21 @@ struct SimulatorAPI: Sendable {
         }
     }
 
-    struct ExecutionList: Encodable {
-        var total: Int
-        var executions: [Execution]
-    }
-
-    /// Appwrite's order: project, key, scope. Parameters come after, in the handler.
+    /// A project API call: the caller's project, refused unless a key or a guest has the scope.
     func authorize(_ request: Request, anyOf scopes: [String]) throws(AppwriteError) -> SimulatorConfig.Project {
-        guard let projectID = request.headers[HTTPField.Name("X-Appwrite-Project")!], !projectID.isEmpty else {
-            throw .projectMissing
-        }
-        guard let project = config.project(projectID) else { throw .projectNotFound }
-        guard let secret = request.headers[HTTPField.Name("X-Appwrite-Key")!], !secret.isEmpty else {
-            throw .missingScopes(scopes, actor: "User (role: guests)")
-        }
-        guard let key = project.keys.first(where: { $0.secret == secret }) else { throw .userUnauthorized }
-        if key.expired { throw .keyExpired }
-        let granted = Set(key.scopes + ["health.read", "global", "graphql"])
-        guard scopes.contains(where: granted.contains) else {
-            let host = request.head.authority?.split(separator: ":").first.map(String.init) ?? "localhost"
-            throw .missingScopes(scopes, actor: "app.\(project.id)@service.\(host) (role: applications)")
-        }
+        guard let project = try access(request, anyOf: scopes).project else { throw .projectNotFound }
         return project
     }
 
-    func createExecution(_ request: Request, functionID: String) async throws -> Response {
-        let project = try authorize(request, anyOf: ["executions.write", "execution.write"])
-        guard ExecutionParameters.isValidID(functionID) else {
-            throw AppwriteError.argumentInvalid("functionId", ExecutionParameters.idRule)
-        }
-        let parameters = try ExecutionParameters(try await jsonParameters(request))
-
-        guard let function = project.functions.first(where: { $0.id == functionID }) else {
-            throw AppwriteError.functionNotFound
-        }
-        guard function.deployment else { throw AppwriteError.deploymentNotFound }
-        guard function.buildReady else { throw AppwriteError.buildNotReady }
-
-        var scheduledAt: String?
-        if let schedule = parameters.scheduledAt {
-            guard parameters.isAsync else { throw AppwriteError.scheduleNotAsync }
-            guard let date = AppwriteDate.parse(schedule), date.timeIntervalSinceNow > 60,
-                date.timeIntervalSince1970.truncatingRemainder(dividingBy: 60) == 0
-            else { throw AppwriteError.scheduleInvalid }
-            scheduledAt = AppwriteDate.string(date)
-        }
-
-        let now = Date()
-        let keptHeaders = parameters.headers.filter { ["content-type", "user-agent"].contains($0.0.lowercased()) }
-        var execution = Execution(
-            id: Self.newID(),
-            createdAt: AppwriteDate.string(now),
-            functionID: functionID,
-            deploymentID: "deployment-\(functionID)",
-            trigger: scheduledAt == nil ? "http" : "schedule",
-            status: scheduledAt == nil ? (parameters.isAsync ? "waiting" : "processing") : "scheduled",
-            requestMethod: parameters.method,
-            requestPath: parameters.path,
-            requestHeaders: keptHeaders.map { Execution.Header(name: $0.0.lowercased(), value: $0.1) },
-            scheduledAt: scheduledAt
-        )
-
-        if scheduledAt != nil {
-            await state.store(execution, projectID: project.id)
-            return try encode(execution, status: .accepted)
-        }
-        if parameters.isAsync {
-            await state.store(execution, projectID: project.id)
-            Task { [state, execution, projectID = project.id] in
-                var running = execution
-                running.status = "processing"
-                running.updatedAt = AppwriteDate.string(Date())
-                await state.store(running, projectID: projectID)
-                var finished = try await Self.run(function, parameters, execution: running)
-                finished.responseBody = ""
-                await state.store(finished, projectID: projectID)
-            }
-            return try encode(execution, status: .accepted)
-        }
-        guard function.sleepSeconds <= config.syncTimeoutSeconds else {
-            try await Task.sleep(for: .seconds(config.syncTimeoutSeconds))
-            execution.status = "failed"
-            await state.store(execution, projectID: project.id)
-            throw AppwriteError.syncTimeout
-        }
-        let finished = try await Self.run(function, parameters, execution: execution)
-        var stored = finished
-        stored.responseBody = ""
-        await state.store(stored, projectID: project.id)
-        return try encode(finished, status: .created)
-    }
-
-    /// The parameters of a JSON body (up to Appwrite's 12 MiB request limit). Like Appwrite, a body
-    /// is only parsed with `Content-Type: application/json`; otherwise there are no parameters.
+    /// The parameters of a JSON body, for the messaging routes (which keep their AnyJSON model).
+    /// Like Appwrite, a body that is not a JSON object gives no parameters.
     func jsonParameters(_ request: Request) async throws -> [String: AnyJSON] {
         var request = request
         let buffer = try await request.collectBody(upTo: 12 * 1024 * 1024)
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-        guard mediaType == "application/json", buffer.readableBytes > 0 else { return [:] }
-        guard case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView)) else {
-            throw AppwriteError(status: 400, type: "general_argument_invalid", message: "Invalid JSON body")
-        }
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first.map(String.init)
+        guard mediaType == "application/json", buffer.readableBytes > 0,
+            case .object(let object)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(buffer.readableBytesView))
+        else { return [:] }
         return object
     }
 

@@ -81,13 +81,28 @@ public struct SimulatorConfig: Codable, Sendable {
         public var deployment: Bool
         /// false: the build is not ready (400 build_not_ready).
         public var buildReady: Bool
+        /// false: a disabled function; API keys may still run and read it, guests get 404.
+        public var enabled: Bool
+        /// The function's `execute` permissions (roles such as "any", "guests", "users"): who may
+        /// run it without an API key. Keys bypass them.
+        public var execute: [String]
 
-        public init(id: String, sleepSeconds: Double = 0, responseStatus: Int = 200, deployment: Bool = true, buildReady: Bool = true) {
+        public init(
+            id: String,
+            sleepSeconds: Double = 0,
+            responseStatus: Int = 200,
+            deployment: Bool = true,
+            buildReady: Bool = true,
+            enabled: Bool = true,
+            execute: [String] = []
+        ) {
             self.id = id
             self.sleepSeconds = sleepSeconds
             self.responseStatus = responseStatus
             self.deployment = deployment
             self.buildReady = buildReady
+            self.enabled = enabled
+            self.execute = execute
         }
 
         enum CodingKeys: String, CodingKey {
@@ -96,6 +111,7 @@ public struct SimulatorConfig: Codable, Sendable {
             case responseStatus = "response_status"
             case deployment
             case buildReady = "build_ready"
+            case enabled, execute
         }
 
         public init(from decoder: any Decoder) throws {
@@ -105,6 +121,8 @@ public struct SimulatorConfig: Codable, Sendable {
             responseStatus = try container.decodeIfPresent(Int.self, forKey: .responseStatus) ?? 200
             deployment = try container.decodeIfPresent(Bool.self, forKey: .deployment) ?? true
             buildReady = try container.decodeIfPresent(Bool.self, forKey: .buildReady) ?? true
+            enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+            execute = try container.decodeIfPresent([String].self, forKey: .execute) ?? []
         }
     }
 

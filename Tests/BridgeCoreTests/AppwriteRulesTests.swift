@@ -20,5 +20,26 @@ struct AppwriteRulesTests {
         #expect(AppwriteRules.headersProblem([("X_Underscore", "x")]) != nil)
         #expect(AppwriteRules.headersProblem([("trailing-", "x")]) != nil)
         #expect(AppwriteRules.headersProblem([("", "x")]) != nil)
+        // Appwrite's prefix check is case-sensitive, and sizes are bytes.
+        #expect(AppwriteRules.headersProblem([("X-Appwrite-Trace", "x")]) == nil)
+        #expect(AppwriteRules.headersProblem([("A", String(repeating: "ü", count: 8191))]) == nil)
+        #expect(AppwriteRules.headersProblem([("A", String(repeating: "ü", count: 8192))]) != nil)
+        #expect(AppwriteRules.headersProblem([("12", "x")]) != nil)
+        #expect(AppwriteRules.headersProblem([("012", "x")]) == nil)
+    }
+
+    @Test func looseBooleans() {
+        let accepted: [(JSONValue, Bool)] = [
+            (true, true), (false, false), ("true", true), ("false", false), ("1", true), ("0", false), (1, true), (0, false),
+        ]
+        for (value, flag) in accepted { #expect(AppwriteRules.looseBoolean(value) == flag, "\(value)") }
+        for value: JSONValue in ["yes", "TRUE", 2, .number("1.0"), .null, [true]] {
+            #expect(AppwriteRules.looseBoolean(value) == nil, "\(value)")
+        }
+    }
+
+    @Test func lengthIsCodePoints() {
+        #expect(AppwriteRules.length("e\u{301}") == 2)
+        #expect(AppwriteRules.length("😀") == 1)
     }
 }

@@ -356,4 +356,96 @@ struct ConfigLoaderTests {
         #expect(!secret.constantTimeEquals("super"))
         #expect(!secret.constantTimeEquals("super-secret-longer"))
     }
+
+    @Test(arguments: [
+        ("http://user:hunter2pw@a.local/v1", "'http://***@a.local/v1'"),
+        ("https://admin:hunter2pw@a.local:8443/v1/", "'https://***@a.local:8443/v1/'"),
+        ("http://:hunter2pw@a.local/v1", "'http://***@a.local/v1'"),
+        ("http://us@er:hunter2pw@a.local/v1", "'http://***@a.local/v1'"),
+        ("http://user:hunter2pw with space@a.local/v1", "'http://***@a.local/v1'"),
+        ("user:hunter2pw@a.local/v1", "'***@a.local/v1'"),
+        ("http://hunter2pw@a.local/v1", "'http://***@a.local/v1'"),
+    ])
+    func userInfoInAnInstanceURLIsRefusedWithoutRepeatingIt(url: String, shown: String) throws {
+        let error = try #require(
+            loadError(
+                """
+                instances:
+                  - project_id: home1234
+                    url: "\(url)"
+                    api_key_file: home.key
+                """
+            )
+        )
+        #expect(error.line == 3)
+        #expect(error.path == "instances[0].url")
+        #expect(error.message.contains(shown), "\(error)")
+        #expect(error.message.contains("user info"))
+        #expect(!error.description.contains("hunter2pw"))
+    }
+
+    @Test func userInfoRedactionLeavesOrdinaryURLsAlone() {
+        #expect(ConfigLoader.redactingUserInfo("https://cloud.appwrite.io/v1") == "https://cloud.appwrite.io/v1")
+        #expect(ConfigLoader.redactingUserInfo("http://a.local/v1?mail=a@b") == "http://a.local/v1?mail=a@b")
+        #expect(ConfigLoader.redactingUserInfo("http://a.local/v1/@x") == "http://a.local/v1/@x")
+    }
+
+    @Test(arguments: [
+        ("token: \"   \"", "auth.tokens[0].token", "is blank"),
+        ("token: \" padded-token\"", "auth.tokens[0].token", "starts or ends with whitespace"),
+        ("token: \"padded-token\\t\"", "auth.tokens[0].token", "starts or ends with whitespace"),
+        ("token_env: PADDED", "auth.tokens[0].token_env", "starts or ends with whitespace"),
+        ("token_env: BLANK", "auth.tokens[0].token_env", "is blank"),
+        ("token_file: padded.token", "auth.tokens[0].token_file", "starts or ends with whitespace"),
+    ])
+    func blankOrPaddedTokensAreRefusedAtLoad(source: String, path: String, expected: String) throws {
+        try "padded-token  \n".write(toFile: folder + "/padded.token", atomically: true, encoding: .utf8)
+        let error = try #require(
+            loadError(
+                """
+                auth:
+                  tokens:
+                    - name: ha
+                      \(source)
+                instances:
+                  - project_id: home1234
+                    url: http://a.local/v1
+                    api_key_file: home.key
+                """,
+                environment: ["PADDED": "padded-token ", "BLANK": " \t "]
+            )
+        )
+        #expect(error.line == 4)
+        #expect(error.path == path)
+        #expect(error.message.contains(expected), "\(error)")
+        #expect(error.message.contains("'ha'"))
+        #expect(!error.description.contains("padded-token"))
+    }
+
+    @Test func connectionLimitsHaveDefaultsAndRanges() throws {
+        let yaml = { (limits: String) in
+            """
+            limits:
+            \(limits)
+            instances:
+              - project_id: home1234
+                url: http://a.local/v1
+                api_key_file: home.key
+            """
+        }
+        let defaults = try load(yaml("  max_body_bytes: 2048"))
+        #expect(defaults.limits.requestTimeoutSeconds == 30)
+        #expect(defaults.limits.maximumConnections == nil)
+        let set = try load(yaml("  request_timeout_seconds: 2.5\n  max_connections: 64"))
+        #expect(set.limits.requestTimeoutSeconds == 2.5)
+        #expect(set.limits.maximumConnections == 64)
+        let tooFew = try #require(loadError(yaml("  max_connections: 2")))
+        #expect(tooFew.path == "limits.max_connections")
+        #expect(tooFew.message.contains("between 4 and 1000000"))
+        let tooLong = try #require(loadError(yaml("  request_timeout_seconds: 0")))
+        #expect(tooLong.path == "limits.request_timeout_seconds")
+        #expect(ConnectionLimit.defaultMaximum(descriptorLimit: 1_024) == 768)
+        #expect(ConnectionLimit.defaultMaximum(descriptorLimit: 524_288) == 10_000)
+        #expect(ConnectionLimit.defaultMaximum(descriptorLimit: 8) == 16)
+    }
 }

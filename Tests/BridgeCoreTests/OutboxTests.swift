@@ -165,6 +165,36 @@ struct OutboxStoreTests {
         #expect(Set(try await reopened.store.heads().map(Self.body)) == [#"{"seq":1}"#, #"{"seq":10}"#])
     }
 
+    /// A buried item (delivered, its DELETE failed) is gone from every read until the DELETE
+    /// goes through, and the next item of its instance is the head.
+    @Test func buriedItemsAreHiddenUntilTheirDeleteGoesThrough() async throws {
+        let outbox = try await Outbox(path: path)
+        var ids: [Int64] = []
+        for n in 0..<3 { ids.append(try await outbox.enqueue(request(n), projectID: "home", reason: "down")) }
+        #expect(try await outbox.store.bury(id: ids[0]) == "home")
+        #expect(try await outbox.store.bury(id: 999) == nil)
+        #expect(try await outbox.store.heads().map(Self.body) == [#"{"seq":1}"#])
+        #expect(try await outbox.store.all().map(\.id) == [ids[1], ids[2]])
+        #expect(try await outbox.store.item(id: ids[0]) == nil)
+        #expect(try await outbox.store.count() == 2)
+        #expect(try await outbox.store.countsByProject() == ["home": 2])
+        #expect(try await outbox.store.remove(id: ids[0]) == nil)
+        #expect(outbox.store.buriedCount == 1)
+        #expect(try await outbox.store.purgeBuried() == 0)
+        #expect(outbox.store.buriedCount == 0)
+        // Gone from disk too: a new process does not see it.
+        let reopened = try await Outbox(path: path)
+        #expect(try await reopened.store.all().map(\.id) == [ids[1], ids[2]])
+    }
+
+    @Test func aReadOnlyOrUncreatableStateDirIsFoundBeforeServeNeedsIt() throws {
+        #expect(OutboxStore.problemOpening(path: path) == nil)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        let problem = try #require(OutboxStore.problemOpening(path: "/proc/appwrite-bridge-state/outbox.sqlite"))
+        #expect(problem.contains("cannot write in /proc"))
+        #expect(OutboxStore.problemOpening(path: "/dev/null/state/outbox.sqlite")?.contains("not a folder") == true)
+    }
+
     @Test func documentHidesBodiesUnlessAsked() async throws {
         let outbox = try await Outbox(path: path)
         _ = try await outbox.enqueue(request(1), projectID: "home", reason: "down")

@@ -66,9 +66,48 @@ struct PayloadTranslationTests {
         #expect(explicit.isAsync)
     }
 
-    @Test func asyncAcceptsQuotedBooleans() throws {
-        #expect(try translate(#"{"function_id": "f", "function_async": "true"}"#).isAsync)
-        #expect(try !translate(#"{"function_id": "f", "function_async": "false"}"#).isAsync)
+    @Test func asyncTakesAppwritesLooseBooleans() throws {
+        for yes in [#""true""#, #""1""#, "1", "true"] {
+            #expect(try translate(#"{"function_id": "f", "function_async": \#(yes)}"#).isAsync, "\(yes)")
+        }
+        for no in [#""false""#, #""0""#, "0", "false"] {
+            #expect(try !translate(#"{"function_id": "f", "function_async": \#(no)}"#).isAsync, "\(no)")
+        }
+    }
+
+    /// Appwrite counts code points (PHP's mb_strlen), not what a reader sees as characters.
+    @Test func lengthsCountCodePoints() throws {
+        let marks = String(repeating: "\u{301}", count: 300_000)
+        let combining = try #require(failure(#"{"function_id": "f", "function_path": "/\#(marks)"}"#))
+        #expect(combining.field == "function_path")
+        let emoji = "/" + String(repeating: "😀", count: 2047)
+        #expect(try translate(#"{"function_id": "f", "function_path": "\#(emoji)"}"#).path == emoji)
+        let tooLong = try #require(failure(#"{"function_id": "f", "function_path": "\#(emoji)😀"}"#))
+        #expect(tooLong.field == "function_path")
+    }
+
+    /// Appwrite's Headers validator adds bytes (strlen), and takes what PHP can print as text.
+    @Test func headersAsAppwriteTakesThem() throws {
+        let bytes = String(repeating: "é", count: 8192)
+        let overBytes = try #require(failure(#"{"function_id": "f", "function_headers": {"A": "\#(bytes)"}}"#))
+        #expect(overBytes.field == "function_headers")
+        let scalars = try translate(#"{"function_id": "f", "function_headers": {"A": 1, "B": true, "C": false, "D": null}}"#)
+        #expect(scalars.headers.map(\.value) == ["1", "1", "", ""])
+        let text = try translate(#"{"function_id": "f", "function_headers": "{\"X-A\": \"b\"}"}"#)
+        #expect(text.headers.map(\.name) == ["X-A"])
+        #expect(try translate(#"{"function_id": "f", "function_headers": "not json"}"#).headers.isEmpty)
+        #expect(try translate(#"{"function_id": "f", "function_headers": {"X-Appwrite-Trace": "t"}}"#).headers.count == 1)
+    }
+
+    @Test func schedulesAsPHPReadsThem() throws {
+        #expect(
+            try translate(#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00"}"#).scheduledAt == "2030-01-01T13:00:00"
+        )
+        #expect(try translate(#"{"function_id": "f", "function_scheduled_at": "2030-01-02"}"#).isAsync)
+        #expect(AppwriteRules.Schedule(parsing: "2031-02-30T10:00:00Z")?.date == AppwriteRules.Schedule(parsing: "2031-03-02T10:00Z")?.date)
+        #expect(AppwriteRules.Schedule(parsing: "2031-01-01T10:00:60Z")?.isWholeMinute == true)
+        #expect(AppwriteRules.Schedule(parsing: "2031-01-01T10:00:00.0004Z")?.isWholeMinute == true)
+        #expect(AppwriteRules.Schedule(parsing: "tomorrow") == nil)
     }
 
     @Test(arguments: [
@@ -82,14 +121,18 @@ struct PayloadTranslationTests {
         (#"{"function_id": "f", "function_method": 1}"#, "function_method", "must be a string"),
         (#"{"function_id": "f", "function_path": ""}"#, "function_path", "1 to 2048"),
         (#"{"function_id": "f", "function_path": ["/"]}"#, "function_path", "must be a string"),
-        (#"{"function_id": "f", "function_headers": "X: y"}"#, "function_headers", "must be an object"),
-        (#"{"function_id": "f", "function_headers": {"X-Count": 3}}"#, "function_headers.X-Count", "must be strings"),
-        (#"{"function_id": "f", "function_headers": {"X-Appwrite-Key": "k"}}"#, "function_headers", "reserved"),
+        (#"{"function_id": "f", "function_headers": 5}"#, "function_headers", "must be an object"),
+        (#"{"function_id": "f", "function_headers": "[1]"}"#, "function_headers", "must be an object"),
+        (#"{"function_id": "f", "function_headers": ""}"#, "function_headers", "1 to 65535"),
+        (#"{"function_id": "f", "function_headers": {"X-Count": {"n": 3}}}"#, "function_headers.X-Count", "must be strings"),
+        (#"{"function_id": "f", "function_headers": {"0": "a"}}"#, "function_headers", "is a number"),
+        (#"{"function_id": "f", "function_headers": {"x-appwrite-key": "k"}}"#, "function_headers", "reserved"),
         (#"{"function_id": "f", "function_headers": {"Bad Header": "v"}}"#, "function_headers", "letters, digits and hyphens"),
         (#"{"function_id": "f", "function_headers": {"-x": "v"}}"#, "function_headers", "start and end"),
-        (#"{"function_id": "f", "function_async": 1}"#, "function_async", "true or false"),
+        (#"{"function_id": "f", "function_async": 2}"#, "function_async", "true or false"),
+        (#"{"function_id": "f", "function_async": 1.0}"#, "function_async", "true or false"),
         (#"{"function_id": "f", "function_scheduled_at": "tomorrow"}"#, "function_scheduled_at", "ISO 8601"),
-        (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00"}"#, "function_scheduled_at", "ISO 8601"),
+        (#"{"function_id": "f", "function_scheduled_at": "2030-13-01T13:00:00Z"}"#, "function_scheduled_at", "ISO 8601"),
         (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:30Z"}"#, "function_scheduled_at", "seconds"),
         (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T13:00:00.500Z"}"#, "function_scheduled_at", "seconds"),
         (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T12:01:00Z"}"#, "function_scheduled_at", "more than 1 minute"),

@@ -155,4 +155,23 @@ import Testing
             #expect(metrics.text.contains("appwrite_bridge_event_listeners_refused_total 1"))
         }
     }
+
+    @Test func aCallThatCannotReachAnOKInstanceHasItCheckedAtOnce() async throws {
+        let port = try unusedLoopbackPort()
+        try await TestServers.withAppwriteDown(port: port) { servers in
+            let stream = try await EventStreamClient(url: "\(servers.bridgeURL)/api/events?channels=instances.home1234")
+            try await TestServers.withSimulators([Fixtures.homeSimulator()], fixedPorts: [port]) { _ in
+                // The first check found it down; the retry (1 s here) finds it up.
+                _ = try await stream.read { $0.data["payload"]?["state"] == "ok" }
+            }
+            // Appwrite is gone; the next re-check is 5 minutes away, but a failed call is enough.
+            let failed = try await HTTP.post(
+                "\(servers.bridgeURL)/api/services/appwrite/execute_function_home1234",
+                json: #"{"function_id": "echo"}"#
+            )
+            #expect(failed.status == 502)
+            let seen = try await stream.read(until: { $0.data["payload"]?["state"] == "unreachable" }, timeout: .seconds(5))
+            #expect(seen.last?.kind == "instance")
+        }
+    }
 }

@@ -149,7 +149,7 @@ struct ExecuteFunctionTests {
             (#"{"function_id": "_x"}"#, "function_id"),
             (#"{"function_id": "echo", "function_method": "FETCH"}"#, "function_method"),
             (#"{"function_id": "echo", "function_path": ""}"#, "function_path"),
-            (#"{"function_id": "echo", "function_headers": {"X-Appwrite-Key": "steal"}}"#, "function_headers"),
+            (#"{"function_id": "echo", "function_headers": {"x-appwrite-key": "steal"}}"#, "function_headers"),
             (#"{"function_id": "echo", "function_async": "maybe"}"#, "function_async"),
             (#"{"function_id": "echo", "function_scheduled_at": "2020-01-01T00:00:00Z"}"#, "function_scheduled_at"),
             (#"{"function_id": "echo", "function_async": false, "function_scheduled_at": "2099-01-01T00:00:00Z"}"#, "function_async"),

@@ -29,29 +29,9 @@ struct GatewayTests {
 
     @Test func theOfficialPythonSDKRunsFunctionsThroughTheGatewayWithoutTheKey() async throws {
         try await withBridge(extra: Self.tokens) { servers in
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("sdk/gateway_with_python_sdk.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = OutputBuffer()
-            // A thread of its own: a blocking read must not hold one of the few concurrency threads.
-            let handle = pipe.fileHandleForReading
-            let finished = Mutex(false)
-            Thread.detachNewThread {
-                output.append(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
-                finished.withLock { $0 = true }
-            }
-            while process.isRunning || !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
-            if output.text.contains("No module named 'appwrite'") {
-                Issue.record("the Appwrite SDK for Python is missing: python3 -m pip install appwrite (Tests/run does it)")
-            }
-            #expect(process.terminationStatus == 0, "\(output.text)")
-            #expect(output.text.contains("sdk checks: passed"), "\(output.text)")
+            let (status, output) = try await runSDKScript("gateway_with_python_sdk.py", servers: servers)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("sdk checks: passed"), "\(output)")
 
             let executions = await servers.simulators[0].state.recordedRequests().filter {
                 $0.path.hasPrefix("/v1/functions/echo/executions")
@@ -60,6 +40,69 @@ struct GatewayTests {
             #expect(executions.allSatisfy { $0.headers["x-appwrite-key"] == Fixtures.homeKey })
             #expect(!executions.contains { $0.body.contains(Fixtures.bridgeToken) || $0.headers.values.contains(Fixtures.bridgeToken) })
         }
+    }
+
+    /// The SDK releases built for Appwrite 1.9.6 (Tests/sdk/requirements.txt), installed once into
+    /// .build/sdk-python: the newest releases on PyPI expect a newer server's models.
+    static func pinnedPythonSDKs(requirements: String) async throws -> String {
+        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/sdk-python").path
+        let pins = try String(contentsOfFile: requirements, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") && $0.contains("==") }
+            .map { $0.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: "==", with: "-") }
+        if !pins.allSatisfy({ FileManager.default.fileExists(atPath: "\(target)/\($0).dist-info") }) {
+            let pip = Process()
+            pip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            pip.arguments = ["python3", "-m", "pip", "install", "--quiet", "--upgrade", "--target", target, "-r", requirements]
+            _ = try await runToEnd(pip)
+        }
+        return target
+    }
+
+    /// Runs one of Tests/sdk's scripts against the gateway, as a device on the LAN would.
+    func runSDKScript(_ name: String, servers: TestServers) async throws -> (status: Int32, output: String) {
+        let sdkFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("sdk")
+        let packages = try await SDKInstallation.shared.packages {
+            try await Self.pinnedPythonSDKs(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken,
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
+        let output = try await Self.runToEnd(process)
+        if output.contains("No module named 'appwrite") {
+            Issue.record("an Appwrite SDK for Python is missing: python3 -m pip install -r Tests/sdk/requirements.txt")
+        }
+        return (process.terminationStatus, output)
+    }
+
+    @Test func appwritesConsoleSDKForPythonReadsEveryExecutionTheGatewayPassesOn() async throws {
+        try await withBridge(extra: Self.tokens) { servers in
+            let (status, output) = try await runSDKScript("gateway_with_python_console_sdk.py", servers: servers)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("sdk checks: passed"), "\(output)")
+        }
+    }
+
+    /// Runs a process to its end, its output read on a thread of its own (a blocking read must not
+    /// hold one of the few concurrency threads).
+    static func runToEnd(_ process: Process) async throws -> String {
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = OutputBuffer()
+        let handle = pipe.fileHandleForReading
+        let finished = Mutex(false)
+        Thread.detachNewThread {
+            output.append(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+            finished.withLock { $0 = true }
+        }
+        while process.isRunning || !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+        return output.text
     }
 
     @Test func gatewayAnswersInAppwritesOwnEnvelope() async throws {
@@ -90,6 +133,102 @@ struct GatewayTests {
             )
             #expect(health.status == 200)
             #expect(health.json["status"] == "pass")
+        }
+    }
+
+    @Test func pathTricksAreRefusedBeforeAnythingReachesAppwrite() async throws {
+        try await withBridge(extra: Self.tokens) { servers in
+            let headers = [("X-Appwrite-Project", "home1234"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            let tricks = [
+                ("GET", "/v1/functions/echo/executions/..", "executionId"),
+                ("GET", "/v1/functions/echo/executions/a%2F..%2F..%2Fhealth", "executionId"),
+                ("GET", "/v1/functions/echo%3Fx=1/executions/abc", "functionId"),
+                ("GET", "/v1/functions/..%2Fhealth/executions", "functionId"),
+                ("POST", "/v1/functions/echo%2F..%2F..%2Fusers/executions", "functionId"),
+                ("POST", "/v1/functions/%2E%2E/executions", "functionId"),
+            ]
+            for (method, path, param) in tricks {
+                let reply = try await HTTP.send(
+                    method,
+                    servers.bridgeURL + path,
+                    body: method == "POST" ? Array("{}".utf8) : nil,
+                    headers: headers
+                )
+                #expect(reply.status == 400, "\(path): \(reply.text)")
+                #expect(reply.json["type"] == "general_argument_invalid", "\(path)")
+                #expect(reply.json["message"]?.stringValue?.hasPrefix("Invalid `\(param)` param: UID must contain") == true, "\(path)")
+                #expect(reply.json["version"] == "1.9.6", "\(path): the upstream's version")
+            }
+            // Only the instance check's own probes may have arrived.
+            let reached = await servers.simulators[0].state.recordedRequests().map(\.path)
+                .filter { $0.hasPrefix("/v1/functions") && !$0.contains(AppwriteClient.scopeProbeFunctionID) }
+            #expect(reached.isEmpty, "\(reached)")
+        }
+    }
+
+    @Test func refusalsOfTheGatewayCarryTheInstancesOwnVersion() async throws {
+        var home = Fixtures.homeSimulator()
+        home.version = "1.8.1"
+        try await TestServers.run(
+            simulators: [home, Fixtures.garageSimulator()],
+            files: Fixtures.files,
+            environment: Fixtures.environment,
+            bridgeYAML: { Fixtures.twoInstanceYAML($0, extra: Self.tokens) }
+        ) { servers in
+            let wrongToken = try await HTTP.post(
+                "\(servers.bridgeURL)/v1/functions/echo/executions",
+                json: "{}",
+                headers: [("X-Appwrite-Project", "home1234"), ("X-Appwrite-Key", "standard_not_a_token")]
+            )
+            #expect(wrongToken.status == 401)
+            #expect(wrongToken.json["type"] == "user_unauthorized")
+            #expect(wrongToken.json["version"] == "1.8.1")
+            let garage = try await HTTP.get(
+                "\(servers.bridgeURL)/v1/functions/_bad/executions",
+                headers: [("X-Appwrite-Project", "garage42"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            )
+            #expect(garage.status == 400, "\(garage.text)")
+            #expect(garage.json["version"] == "1.9.6")
+        }
+    }
+
+    @Test func gatewayCallsCountAgainstConcurrencyLimitsAndUpstreamMetrics() async throws {
+        try await TestServers.run(
+            simulators: [Fixtures.homeSimulator(), Fixtures.garageSimulator()],
+            files: Fixtures.files,
+            environment: Fixtures.environment,
+            bridgeYAML: {
+                Fixtures.twoInstanceYAML($0, extra: Self.tokens).replacingOccurrences(
+                    of: "timeout_seconds: 2",
+                    with: "timeout_seconds: 10\n    max_concurrency: 1\n    max_queue: 0\n    queue_timeout_seconds: 7"
+                )
+            }
+        ) { servers in
+            let url = "\(servers.bridgeURL)/v1/functions/slow/executions"
+            let headers = [("X-Appwrite-Project", "home1234"), ("X-Appwrite-Key", Fixtures.bridgeToken)]
+            let first = Task { try await HTTP.post(url, json: "{}", headers: headers) }
+            // The first call holds the only slot once the gauge says so; no sleep guesses it.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let metrics = try await HTTP.get("\(servers.bridgeURL)/metrics").text
+                if metrics.contains(#"appwrite_bridge_concurrency_in_flight{limit="home1234"} 1"#) { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let second = try await HTTP.post(url, json: "{}", headers: headers)
+            #expect(second.status == 429, "\(second.text)")
+            #expect(second.json["type"] == "general_rate_limit_exceeded")
+            #expect(second.json["code"] == .number("429"))
+            #expect(second.json["version"] == "1.9.6")
+            #expect(second.retryAfter == "7")
+            #expect(try await first.value.status == 201)
+            let metrics = try await HTTP.get("\(servers.bridgeURL)/metrics").text
+            #expect(metrics.contains(#"appwrite_bridge_concurrency_rejected_total{limit="home1234",reason="queue_full"} 1"#), "\(metrics)")
+            #expect(
+                metrics.contains(#"appwrite_bridge_upstream_duration_seconds_count{instance="home1234",outcome="201"} 1"#),
+                "\(metrics)"
+            )
+            let created = await servers.simulators[0].state.recordedRequests().filter { $0.path == "/v1/functions/slow/executions" }
+            #expect(created.count == 1, "the refused call never reached Appwrite")
         }
     }
 
@@ -212,5 +351,19 @@ struct GatewayTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+}
+
+/// One installation of the pinned SDKs for all tests that run in parallel: the first caller
+/// installs, the others wait for it.
+actor SDKInstallation {
+    static let shared = SDKInstallation()
+    private var installing: Task<String, any Error>?
+
+    func packages(_ install: @escaping @Sendable () async throws -> String) async throws -> String {
+        if let installing { return try await installing.value }
+        let task = Task { try await install() }
+        installing = task
+        return try await task.value
     }
 }

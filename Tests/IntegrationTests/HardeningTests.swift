@@ -159,4 +159,67 @@ struct HardeningTests {
             #expect(fine.status == 200)
         }
     }
+
+    /// `appwrite-bridge check` on a bridge.yaml in a fresh folder; `launcher`/`script` wrap it
+    /// (a read-only mount).
+    static func check(yaml: String, script: String = "exec \"$@\"", launcher: [String] = []) async throws
+        -> (status: Int32, output: String, folder: String)
+    {
+        let folder = NSTemporaryDirectory() + "bridge-check-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try (Fixtures.homeKey + "\n").write(toFile: folder + "/home.key", atomically: true, encoding: .utf8)
+        try yaml.replacingOccurrences(of: "FOLDER", with: folder).write(
+            toFile: folder + "/bridge.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
+        let process = try WrappedProcess(
+            script: script.replacingOccurrences(of: "FOLDER", with: folder),
+            launcher: launcher,
+            arguments: ["check", "--config", folder + "/bridge.yaml", "--offline"]
+        )
+        let status = try await process.waitForExit()
+        return (status, process.log, folder)
+    }
+
+    static func yaml(stateDir: String, url: String = "http://127.0.0.1:9/v1") -> String {
+        """
+        state_dir: \(stateDir)
+        instances:
+          - project_id: home1234
+            url: \(url)
+            api_key_file: home.key
+        """
+    }
+
+    @Test func checkFailsLikeAConfigErrorWhenServeCouldNotOpenTheOutbox() async throws {
+        let fine = try await Self.check(yaml: Self.yaml(stateDir: "FOLDER/state"))
+        #expect(fine.status == 0, "\(fine.output)")
+        // check creates nothing: serve makes the folder when it starts.
+        #expect(!FileManager.default.fileExists(atPath: fine.folder + "/state"))
+
+        // Missing and impossible to create.
+        let uncreatable = try await Self.check(yaml: Self.yaml(stateDir: "/proc/appwrite-bridge-state"))
+        #expect(uncreatable.status == 1)
+        #expect(uncreatable.output.contains("invalid configuration"))
+        #expect(uncreatable.output.contains("state_dir: cannot open the outbox database /proc/appwrite-bridge-state/outbox.sqlite"))
+
+        // There, but read-only (a read-only mount: root ignores permission bits).
+        if OutboxFullDiskTests.canMountTmpfs {
+            let readOnly = try await Self.check(
+                yaml: Self.yaml(stateDir: "FOLDER/state"),
+                script: "mkdir -p FOLDER/state && mount -t tmpfs -o ro tmpfs FOLDER/state && exec \"$@\"",
+                launcher: ["/usr/bin/unshare", "-rm"]
+            )
+            #expect(readOnly.status == 1, "\(readOnly.output)")
+            #expect(readOnly.output.contains("Read-only file system"), "\(readOnly.output)")
+        }
+    }
+
+    @Test func aPasswordInAnInstanceURLIsNeverPrinted() async throws {
+        let result = try await Self.check(yaml: Self.yaml(stateDir: "FOLDER/state", url: "http://user:hunter2pw@127.0.0.1:9/v1"))
+        #expect(result.status == 1)
+        #expect(result.output.contains("http://***@127.0.0.1:9/v1"), "\(result.output)")
+        #expect(!result.output.contains("hunter2pw"))
+    }
 }

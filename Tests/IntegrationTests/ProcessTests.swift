@@ -80,7 +80,9 @@ struct ProcessTests {
                 try (homeYAML(simulators[1].baseURL) + "\n    retries: 3\n").write(toFile: path, atomically: true, encoding: .utf8)
                 bridge.signal(SIGHUP)
                 try await bridge.waitForLog("reload failed, still serving generation 2")
-                try await Task.sleep(for: .milliseconds(300))
+                // Enough requests to mean something, however slow the machine: counted, not timed.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while load.sent <= 24 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 load.stop()
                 try await group.waitForAll()
             }

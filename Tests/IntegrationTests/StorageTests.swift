@@ -529,7 +529,8 @@ extension StorageProcessTests {
         while ContinuousClock.now < deadline {
             let one = try await HTTP.get(files + firstID)
             let two = try await HTTP.get(files + "clip-1")
-            if one.status == 200 && two.status == 200 {
+            // A chunked file is listed from its first chunk on: wait for all of it.
+            if one.status == 200 && two.status == 200 && two.body.count == large.count {
                 delivered = [one.body, two.body]
                 break
             }

@@ -149,7 +149,8 @@ struct SimulatorTests {
             #expect(seen["body"] as? String == "hi")
             #expect((seen["headers"] as? [String: String])?["X-One"] == "1")
             let headers = reply.body["requestHeaders"] as? [[String: String]] ?? []
-            #expect(headers.map { $0["name"] } == ["content-type"])
+            // Stored names as given, only the allowlist (not X-One), plus the caller's address.
+            #expect(headers.map { $0["name"] } == ["Content-Type", "x-appwrite-client-ip"])
             let recorded = await state.recordedRequests()
             #expect(recorded.last?.body.contains(#""method": "PUT""#) == true)
             #expect(recorded.last?.headers["x-appwrite-key"] == Self.key)

@@ -2,7 +2,9 @@
 """Throws random and mutated payloads at a running appwrite-bridge and checks that it stays sane.
 
 Every answer must be JSON with a 2xx or 4xx status, the process must stay alive, and its memory
-must not grow without bound. Prints the figures: requests sent, statuses seen, RSS.
+must not grow without bound. Slow requests (sent in pieces with pauses) must be answered like fast
+ones; partial requests (cut off mid-head or mid-body) and connections left hanging must not stop
+others from being served. Prints the figures: requests sent, statuses seen, RSS.
 
     python3 Tests/fuzz/fuzz_bridge.py --url http://127.0.0.1:8787 --pid 1234 --requests 10000
 """
@@ -11,6 +13,7 @@ import collections
 import http.client
 import json
 import os
+import socket
 import sys
 import time
 import urllib.parse
@@ -83,6 +86,24 @@ targets = st.sampled_from([
 content_types = st.sampled_from(["application/json", "application/json; charset=utf-8", None, "text/plain", "application/x-www-form-urlencoded"])
 
 
+# How a raw request goes over the wire: the sizes of its pieces, the pause after each, and
+# whether it is cut off (then the client closes mid-request and expects nothing).
+wire_plans = st.tuples(
+    st.lists(st.integers(1, 64), min_size=1, max_size=12),
+    st.sampled_from([0.0, 0.0005, 0.002, 0.01]),
+    st.one_of(st.none(), st.floats(0.0, 0.99)),
+)
+
+
+def raw_request(method: str, path: str, body: bytes, content_type: str | None, token: str | None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: bridge", f"Content-Length: {len(body)}", "Connection: close"]
+    if content_type:
+        lines.append(f"Content-Type: {content_type}")
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -103,6 +124,8 @@ class Fuzzer:
         self.sent = 0
         self.failures = []
         self.rss_samples = []
+        self.slow = 0
+        self.partial = 0
 
     def request(self, method, path, body, content_type):
         headers = {}
@@ -126,6 +149,57 @@ class Fuzzer:
 
     def check(self, method, path, body, content_type):
         status, answer_type, answer = self.request(method, path, body, content_type)
+        self.judge(method, path, body, content_type, status, answer_type, answer)
+
+    def wire(self, raw: bytes, pieces: list[int], pause: float, cut: float | None):
+        """Sends `raw` in pieces with pauses; cut off at fraction `cut` (then only closes).
+        Returns (status, content type, body), or None for a cut-off request."""
+        with socket.create_connection((self.host, self.port), timeout=30) as connection:
+            end = len(raw) if cut is None else int(len(raw) * cut)
+            offset = 0
+            # At most len(pieces) pauses, then the rest at once: bounded to ~0.1 s a request.
+            for size in pieces + [end]:
+                if offset >= end:
+                    break
+                connection.sendall(raw[offset:min(offset + size, end)])
+                offset += size
+                if pause:
+                    time.sleep(pause)
+            if cut is not None:
+                return None
+            response = http.client.HTTPResponse(connection)
+            response.begin()
+            return response.status, response.getheader("Content-Type"), response.read()
+
+    def check_wire(self, method, path, body, content_type, plan):
+        pieces, pause, cut = plan
+        raw = raw_request(method, path, body or b"", content_type, self.token)
+        answer = self.wire(raw, pieces, pause, cut)
+        if answer is None:
+            self.partial += 1
+            return
+        self.slow += 1
+        self.judge(method, path, body, content_type, *answer)
+
+    def hold_partial_connections(self, count: int) -> float:
+        """Opens `count` connections that stop mid-head or mid-body and stay open, then times a
+        normal request: the bridge must keep serving while they hang."""
+        held = []
+        try:
+            for index in range(count):
+                connection = socket.create_connection((self.host, self.port), timeout=30)
+                raw = raw_request("POST", "/api/services/appwrite/execute_function_home1234", json.dumps(VALID).encode(),
+                                  "application/json", self.token)
+                connection.sendall(raw[: len(raw) // 3 if index % 2 else len(raw) - 5])
+                held.append(connection)
+            started = time.monotonic()
+            self.check("GET", "/api/", None, None)
+            return time.monotonic() - started
+        finally:
+            for connection in held:
+                connection.close()
+
+    def judge(self, method, path, body, content_type, status, answer_type, answer):
         self.sent += 1
         self.statuses[status] += 1
         problem = None
@@ -153,6 +227,10 @@ def main():
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--token")
     parser.add_argument("--max-growth-mib", type=float, default=32.0)
+    parser.add_argument("--wire-requests", type=int, default=300,
+                        help="requests sent slowly in pieces or cut off (each bounded to well under a second)")
+    parser.add_argument("--held-connections", type=int, default=64,
+                        help="partial requests left hanging while a normal request must still be answered")
     arguments = parser.parse_args()
     fuzzer = Fuzzer(arguments.url, arguments.pid, arguments.token)
     started = time.monotonic()
@@ -167,6 +245,18 @@ def main():
     # Hypothesis may stop early when it runs out of new inputs; top up with valid calls.
     while fuzzer.sent < arguments.requests:
         fuzzer.check("POST", "/api/services/appwrite/execute_function_home1234", json.dumps(VALID).encode(), "application/json")
+    # Slow and partial requests over raw sockets.
+    if arguments.wire_requests:
+        @settings(max_examples=arguments.wire_requests, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck), derandomize=False)
+        @given(target=targets, body=bodies, content_type=content_types, plan=wire_plans)
+        def fuzz_wire(target, body, content_type, plan):
+            fuzzer.check_wire("POST", target, body, content_type, plan)
+
+        fuzz_wire()
+    held_wait = fuzzer.hold_partial_connections(arguments.held_connections) if arguments.held_connections else 0.0
+    if held_wait > 2.0:
+        fuzzer.failures.append(f"a request waited {held_wait:.1f} s behind {arguments.held_connections} partial requests")
     # Oversized bodies: refused with 413, never read whole.
     for size in (2 << 20, 8 << 20):
         fuzzer.check("POST", "/api/services/appwrite/execute_function_home1234", b"{\"function_body\": \"" + b"a" * size + b"\"}", "application/json")
@@ -175,6 +265,8 @@ def main():
     alive = arguments.pid is None or os.path.exists(f"/proc/{arguments.pid}")
     print(f"fuzz: {fuzzer.sent} requests in {elapsed:.1f} s ({fuzzer.sent / elapsed:.0f}/s)")
     print("fuzz: statuses " + ", ".join(f"{status}: {count}" for status, count in sorted(fuzzer.statuses.items())))
+    print(f"fuzz: {fuzzer.slow} slow requests answered, {fuzzer.partial} cut off, "
+          f"{arguments.held_connections} left hanging (a request behind them took {held_wait * 1000:.0f} ms)")
     print("fuzz: error codes " + ", ".join(f"{code}: {count}" for code, count in fuzzer.codes.most_common()))
     ok = alive and not fuzzer.failures and fuzzer.sent >= arguments.requests
     if fuzzer.rss_samples:

@@ -59,16 +59,14 @@ public enum ExecuteFunctionPayload {
         return Int(seconds.rounded(.up))
     }
 
-    /// A boolean field. Appwrite itself takes "true"/"false"; shell scripts and templates often
-    /// send them quoted.
+    /// A boolean field, as Appwrite's loose Boolean takes it: true, false, "true", "false", "1",
+    /// "0", 1, 0 (shell scripts and templates often send them quoted).
     static func flag(_ value: JSONValue?, field: String) throws(PayloadError) -> Bool? {
-        switch value {
-        case nil, .null?: return nil
-        case .bool(let flag)?: return flag
-        case .string("true")?: return true
-        case .string("false")?: return false
-        case let other?: throw PayloadError(field: field, "must be true or false, got \(other.typeName)")
+        guard let value, value != .null else { return nil }
+        guard let flag = AppwriteRules.looseBoolean(value) else {
+            throw PayloadError(field: field, "must be true or false (or \"true\", \"false\", 1, 0), got \(value.typeName)")
         }
+        return flag
     }
 
     /// `function_scheduled_in`: "90s", "15m", "2h" from now, rounded up to the next whole minute
@@ -171,26 +169,70 @@ public enum ExecuteFunctionPayload {
         guard case .string(let path) = value else {
             throw PayloadError(field: "function_path", "must be a string, got \(value.typeName)")
         }
-        guard !path.isEmpty, path.count <= AppwriteRules.maximumPathLength else {
-            throw PayloadError(field: "function_path", "must be 1 to \(AppwriteRules.maximumPathLength) characters long")
+        guard (1...AppwriteRules.maximumPathLength).contains(AppwriteRules.length(path)) else {
+            throw PayloadError(field: "function_path", "must be 1 to \(AppwriteRules.maximumPathLength) characters (code points) long")
         }
         return path
     }
 
+    /// `function_headers`: an object, or (as Appwrite also takes) its JSON text. Values may be
+    /// strings, numbers, booleans or null, sent as text the way PHP's `strval` reads them.
     static func headers(_ value: JSONValue?) throws(PayloadError) -> [(name: String, value: String)] {
-        guard let value, value != .null else { return [] }
-        guard case .object(let object) = value else {
-            throw PayloadError(field: "function_headers", "must be an object of header names to string values, got \(value.typeName)")
-        }
-        var headers: [(name: String, value: String)] = []
-        for (name, headerValue) in object.entries {
-            guard case .string(let text) = headerValue else {
+        guard var value, value != .null else { return [] }
+        var fromText = false
+        if case .string(let text) = value {
+            guard (1...AppwriteRules.maximumHeadersTextLength).contains(AppwriteRules.length(text)) else {
                 throw PayloadError(
-                    field: "function_headers.\(name)",
-                    "header values must be strings, got \(headerValue.typeName)"
+                    field: "function_headers",
+                    "as text, must be 1 to \(AppwriteRules.maximumHeadersTextLength) characters long"
                 )
             }
+            // Appwrite decodes it; text that is not JSON is no headers at all, as there.
+            guard let decoded = try? JSONParser.parse(text) else { return [] }
+            value = decoded
+            fromText = true
+        }
+        switch value {
+        case .object: break
+        case .array([]): return []
+        case .null,
+            .bool(false) where fromText:
+            return []
+        default:
+            // Other scalars and lists: Appwrite refuses them (400) or, for text such as "0" that
+            // PHP calls empty, fails adding its own headers to them (500).
+            throw PayloadError(field: "function_headers", "must be an object of header names to values, got \(value.typeName)")
+        }
+        guard case .object(let object) = value else { return [] }
+        var headers: [(name: String, value: String)] = []
+        var encodedLength = 2 + max(object.count - 1, 0)
+        for (name, headerValue) in object.entries {
+            let text: String
+            switch headerValue {
+            case .string(let string):
+                text = string
+                encodedLength += AppwriteRules.phpJSONLength(string)
+            case .number(let number):
+                text = number
+                encodedLength += number.utf8.count
+            case .bool(let flag):
+                text = flag ? "1" : ""
+                encodedLength += flag ? 4 : 5
+            case .null:
+                text = ""
+                encodedLength += 4
+            default:
+                throw PayloadError(field: "function_headers.\(name)", "header values must be strings, got \(headerValue.typeName)")
+            }
+            encodedLength += AppwriteRules.phpJSONLength(name) + 1
             headers.append((name, text))
+        }
+        // An object given directly must pass Utopia's Assoc (json_encode at most 65,535 bytes).
+        if !fromText && encodedLength > AppwriteRules.maximumHeadersTextLength {
+            throw PayloadError(
+                field: "function_headers",
+                "encoded as JSON, the headers are longer than \(AppwriteRules.maximumHeadersTextLength) bytes"
+            )
         }
         if let problem = AppwriteRules.headersProblem(headers) {
             throw PayloadError(field: "function_headers", problem)
@@ -203,17 +245,8 @@ public enum ExecuteFunctionPayload {
         guard case .string(let text) = value else {
             throw PayloadError(field: "function_scheduled_at", "must be an ISO 8601 string, got \(value.typeName)")
         }
-        guard let time = ScheduleTime(parsing: text) else {
-            throw PayloadError(
-                field: "function_scheduled_at",
-                "'\(text)' is not an ISO 8601 date-time with an offset or Z (e.g. 2030-01-01T07:30:00Z)"
-            )
-        }
-        guard time.isWholeMinute else {
-            throw PayloadError(field: "function_scheduled_at", "Appwrite schedules to the minute: seconds and fractions must be zero")
-        }
-        guard time.date.timeIntervalSince(now) > AppwriteRules.minimumScheduleLead else {
-            throw PayloadError(field: "function_scheduled_at", "must be more than 1 minute in the future")
+        if let problem = AppwriteRules.scheduleProblem(text, now: now) {
+            throw PayloadError(field: "function_scheduled_at", problem)
         }
         return text
     }

@@ -7,11 +7,14 @@ public struct FunctionExecutor: Sendable {
     let client: AppwriteClient
     let logger: Logger
     let metrics: BridgeMetrics?
+    /// Told about instances a call could not reach, so they are checked at once.
+    let checkRequests: CheckRequests?
 
-    public init(client: AppwriteClient, logger: Logger, metrics: BridgeMetrics? = nil) {
+    public init(client: AppwriteClient, logger: Logger, metrics: BridgeMetrics? = nil, checkRequests: CheckRequests? = nil) {
         self.client = client
         self.logger = logger
         self.metrics = metrics
+        self.checkRequests = checkRequests
     }
 
     /// Sends a validated request; returns Appwrite's Execution exactly as Appwrite sent it.
@@ -67,6 +70,7 @@ public struct FunctionExecutor: Sendable {
             metadata["duration_ms"] = "\(Self.milliseconds(since: started))"
             metadata["error"] = "\(error.reason)"
             logger.warning("\(created.rawValue) not delivered", metadata: metadata)
+            checkRequests?.request(instance.projectID)
             throw .upstreamFailed(projectID: instance.projectID, error)
         }
         metrics?.recordUpstream(projectID: instance.projectID, outcome: String(response.status), duration: ContinuousClock.now - started)

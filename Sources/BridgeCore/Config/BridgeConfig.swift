@@ -93,6 +93,12 @@ public struct RequestLimits: Sendable, Equatable {
     public var idleTimeoutSeconds = 30.0
     /// Open `GET /api/events` streams; one more is refused with 503.
     public var maximumEventStreams = 128
+    /// The longest a request may take to arrive whole, head to last body byte: a body trickled
+    /// in a byte at a time resets the idle timeout forever, this deadline it does not.
+    public var requestTimeoutSeconds = 30.0
+    /// Open client connections at most; nil derives it from the descriptor limit at start
+    /// (`ConnectionLimit.defaultMaximum`). When reached, the oldest idle connection is closed.
+    public var maximumConnections: Int?
     /// Bodies of `POST /api/files/...` (and fetched `source_url`s); larger ones are refused with 413.
     public var maximumUploadBytes = 50 << 20
 

@@ -49,18 +49,22 @@ struct AuthSection: Decodable {
     }
 }
 
+/// `limits:`. Each key is one optional field; `ConfigLoader.validateLimits` holds the ranges, so a
+/// new limit is one line here and one there.
 struct LimitsSection: Decodable {
     var maxBodyBytes: Int?
     var maxHeaderCount: Int?
     var maxHeaderBytes: Int?
     var idleTimeoutSeconds: Double?
+    var requestTimeoutSeconds: Double?
+    var maxConnections: Int?
     var maxEventStreams: Int?
     var maxUploadBytes: Int?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds
-        case max_event_streams
+        case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds, request_timeout_seconds
+        case max_connections, max_event_streams
         case max_upload_bytes
     }
 
@@ -72,6 +76,8 @@ struct LimitsSection: Decodable {
         maxHeaderBytes = try container.decodeIfPresent(Int.self, forKey: .max_header_bytes)
         idleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .idle_timeout_seconds)
         maxEventStreams = try container.decodeIfPresent(Int.self, forKey: .max_event_streams)
+        requestTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .request_timeout_seconds)
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .max_connections)
         maxUploadBytes = try container.decodeIfPresent(Int.self, forKey: .max_upload_bytes)
     }
 }

@@ -84,6 +84,7 @@ public struct ConfigLoader: Sendable {
                 throw entry.fields.issue("functions", "'\(functionID)' is not a valid Appwrite function ID")
             }
             let secret = try resolve(entry.source, fields: entry.fields, keys: ("token_file", "token_env"), folder: folder)
+            try Self.refuseUnusableToken(secret, name: name, source: entry.source, fields: entry.fields)
             if let clash = tokens.first(where: { $0.secret == secret }) {
                 throw entry.fields.issue(nil, "token '\(name)' has the same secret as token '\(clash.name)'")
             }
@@ -345,25 +346,75 @@ public struct ConfigLoader: Sendable {
             limits.idleTimeoutSeconds = value
         }
         if let value = try check(section.maxEventStreams, "max_event_streams", 1...10_000) { limits.maximumEventStreams = value }
+        if let value = try check(section.requestTimeoutSeconds, "request_timeout_seconds", 0.1...3_600) {
+            limits.requestTimeoutSeconds = value
+        }
+        if let value = try check(section.maxConnections, "max_connections", 4...1_000_000) { limits.maximumConnections = value }
         if let value = try check(section.maxUploadBytes, "max_upload_bytes", 1_024...(1 << 40)) { limits.maximumUploadBytes = value }
         return limits
     }
 
+    /// Every message quotes the URL without its user info: a password written there must not reach
+    /// a terminal or a journal. User info is refused outright, as Appwrite takes none.
     private static func validateBaseURL(_ text: String, fields: YAMLFields) throws -> String {
+        let shown = redactingUserInfo(text)
         let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard shown == text else {
+            throw fields.issue(
+                "url",
+                "'\(shown)' must not carry user info (user:password@): Appwrite takes its key from api_key_file, api_key_env or api_key"
+            )
+        }
         guard let components = URLComponents(string: trimmed),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = components.host, !host.isEmpty
         else {
-            throw fields.issue("url", "'\(text)' is not an http or https URL")
+            throw fields.issue("url", "'\(shown)' is not an http or https URL")
         }
-        guard components.query == nil, components.fragment == nil, components.user == nil else {
-            throw fields.issue("url", "'\(text)' must not carry a query, fragment or user info")
+        guard components.query == nil, components.fragment == nil, components.user == nil, components.password == nil else {
+            throw fields.issue("url", "'\(shown)' must not carry a query, fragment or user info")
         }
         guard components.path.hasSuffix("/v1") else {
-            throw fields.issue("url", "'\(text)' must end with the API version /v1 (e.g. https://cloud.appwrite.io/v1)")
+            throw fields.issue("url", "'\(shown)' must end with the API version /v1 (e.g. https://cloud.appwrite.io/v1)")
         }
         return trimmed
+    }
+
+    /// `http://user:pass@host/v1` → `http://***@host/v1`. Textual, so it also covers text that
+    /// does not parse as a URL: the authority is what follows `://` (or the start) up to the first
+    /// `/`, `?` or `#`, and everything in it up to its last `@` is user info.
+    static func redactingUserInfo(_ text: String) -> String {
+        let authorityStart = text.range(of: "://")?.upperBound ?? text.startIndex
+        let rest = text[authorityStart...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? text.endIndex
+        guard let at = text[authorityStart..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<authorityStart]) + "***" + String(text[at...])
+    }
+
+    /// A token with surrounding whitespace or none at all can never match: HTTP strips the
+    /// whitespace around a header value, so no client could present it.
+    private static func refuseUnusableToken(_ secret: Secret, name: String, source: SecretSource, fields: YAMLFields) throws {
+        let key: String
+        switch source {
+        case .file: key = "token_file"
+        case .environment: key = "token_env"
+        case .inline: key = "token"
+        }
+        let origin: String
+        switch source {
+        case .file(let path): origin = "the file \(path)"
+        case .environment(let variable): origin = "environment variable \(variable)"
+        case .inline: origin = "the config file"
+        }
+        if secret.value.allSatisfy(\.isWhitespace) {
+            throw fields.issue(key, "token '\(name)' from \(origin) is blank")
+        }
+        if secret.value.first?.isWhitespace == true || secret.value.last?.isWhitespace == true {
+            throw fields.issue(
+                key,
+                "token '\(name)' from \(origin) starts or ends with whitespace, which no client can send in an Authorization header; remove it"
+            )
+        }
     }
 
     private func resolve(

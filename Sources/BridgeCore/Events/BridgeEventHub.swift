@@ -62,7 +62,9 @@ public final class BridgeEventHub: Sendable {
         self.maximumQueuedBytes = maximumQueuedBytes
         self.followAfterLastListener = followAfterLastListener
         self.metrics = metrics
-        table = Mutex(Table(lastID: Int(now.timeIntervalSince1970 * 1_000) * 1_000))
+        // Just started, clients that listened to the previous run are reconnecting: treat them as
+        // having just left, so what happens before they are back is in the replay buffer.
+        table = Mutex(Table(lastID: Int(now.timeIntervalSince1970 * 1_000) * 1_000, lastListenerLeft: .now))
     }
 
     public var subscriberCount: Int { table.withLock { $0.subscribers.count } }

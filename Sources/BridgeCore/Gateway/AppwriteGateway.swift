@@ -5,55 +5,53 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// An Appwrite-compatible endpoint for Appwrite's own SDKs: `/v1/functions/{id}/executions`,
-/// `/v1/functions/{id}/executions/{id}` and `/v1/health`. The caller's "API key" is a bridge
-/// token; the request goes on to the instance named by `X-Appwrite-Project` with the instance's
-/// real key, and Appwrite's answer comes back unchanged. Devices on the LAN never hold a key.
+/// An Appwrite-compatible endpoint for Appwrite's own SDKs: `/v1/health`, `/v1/health/version`,
+/// and create, get and list executions. The caller's "API key" is a bridge token; the call goes on
+/// to the instance named by `X-Appwrite-Project` with the instance's real key, and Appwrite's
+/// answer comes back unchanged. Refusals the gateway makes itself (project, token, scope, path IDs,
+/// concurrency limits) use Appwrite's envelope, in Appwrite's order. Devices never hold a key.
 struct AppwriteGateway {
     let state: BridgeState
-    let client: AppwriteClient
+    let upstream: GatewayUpstream
+    let limiters: ConcurrencyLimiters
     let tracker: ExecutionTracker
     let logger: Logger
 
-    /// A refusal in Appwrite's own error envelope, so SDKs raise their usual exception.
-    struct Refusal: Error {
-        var status: Int
-        var type: String
-        var message: String
-
-        var response: Response {
-            let body = JSONObject([
-                ("message", .string(message)),
-                ("code", .number(String(status))),
-                ("type", .string(type)),
-                ("version", .string(BridgeVersion.current)),
-            ])
-            return JSONResponse.make(.object(body), status: .init(code: status))
-        }
+    init(
+        state: BridgeState,
+        client: AppwriteClient,
+        tracker: ExecutionTracker,
+        logger: Logger,
+        limiters: ConcurrencyLimiters,
+        metrics: BridgeMetrics?
+    ) {
+        self.state = state
+        self.upstream = GatewayUpstream(client: client, metrics: metrics, versions: GatewayVersions())
+        self.limiters = limiters
+        self.tracker = tracker
+        self.logger = logger
     }
+
+    static let writeScopes = ["executions.write", "execution.write"]
+    static let readScopes = ["executions.read", "execution.read"]
 
     func register(on router: Router<BridgeRequestContext>) {
         router.post("/v1/functions/:functionId/executions") { request, context in
-            await answer {
+            await answer(request) { access in
                 let functionID = try context.parameters.require("functionId")
-                let (instance, _) = try authorize(request, functionID: functionID)
+                let caller = try access.caller(of: request, scopes: Self.writeScopes, functionID: functionID)
+                try Self.checkIDs([("functionId", functionID)])
                 let body = try await collect(request)
-                var headers: [(String, String)] = []
-                if let contentType = request.headers[.contentType] { headers.append(("Content-Type", contentType)) }
-                let response = try await forward(
-                    .POST,
-                    "/functions/\(functionID)/executions",
-                    body: body,
-                    request: request,
-                    headers: headers,
-                    to: instance
-                )
+                let response = try await limited(caller, functionID: functionID) {
+                    try await upstream.send(.POST, "/functions/\(functionID)/executions", body: body, request: request, as: caller)
+                }
                 if response.status == 201 || response.status == 202 {
-                    tracker.created(response, functionID: functionID, instance: instance, callbackURL: nil, willWait: false)
+                    tracker.created(response, functionID: functionID, instance: caller.instance, callbackURL: nil, willWait: false)
                     logger.info(
                         "execution created through the gateway",
                         metadata: [
-                            "project_id": "\(instance.projectID)", "function_id": "\(functionID)", "upstream_status": "\(response.status)",
+                            "project_id": "\(caller.instance.projectID)", "function_id": "\(functionID)",
+                            "upstream_status": "\(response.status)",
                         ]
                     )
                 }
@@ -61,141 +59,90 @@ struct AppwriteGateway {
             }
         }
         router.get("/v1/functions/:functionId/executions/:executionId") { request, context in
-            await answer {
+            await answer(request) { access in
                 let functionID = try context.parameters.require("functionId")
                 let executionID = try context.parameters.require("executionId")
-                let (instance, _) = try authorize(request, functionID: functionID)
-                return try await forward(
+                let caller = try access.caller(of: request, scopes: Self.readScopes, functionID: functionID)
+                try Self.checkIDs([("functionId", functionID), ("executionId", executionID)])
+                return try await upstream.send(
                     .GET,
                     "/functions/\(functionID)/executions/\(executionID)",
                     body: nil,
                     request: request,
-                    to: instance
+                    as: caller
                 )
+            }
+        }
+        router.get("/v1/functions/:functionId/executions") { request, context in
+            await answer(request) { access in
+                let functionID = try context.parameters.require("functionId")
+                let caller = try access.caller(of: request, scopes: Self.readScopes, functionID: functionID)
+                try Self.checkIDs([("functionId", functionID)])
+                let query = request.uri.query.map { "?" + $0 } ?? ""
+                return try await upstream.send(.GET, "/functions/\(functionID)/executions" + query, body: nil, request: request, as: caller)
             }
         }
         router.get("/v1/health") { request, _ in
-            await answer {
-                let (instance, _) = try authorize(request, functionID: nil)
-                return try await forward(.GET, "/health", body: nil, request: request, to: instance)
+            await answer(request) { access in
+                let caller = try access.caller(of: request, scopes: ["health.read"], functionID: nil)
+                return try await upstream.send(.GET, "/health", body: nil, request: request, as: caller)
             }
         }
-    }
-
-    private func answer(_ body: () async throws -> AppwriteResponse) async -> Response {
-        do {
-            let upstream = try await body()
-            return Response(
-                status: .init(code: upstream.status),
-                headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: upstream.body))
-            )
-        } catch let refusal as Refusal {
-            return refusal.response
-        } catch {
-            return Refusal(status: 500, type: "general_unknown", message: "the bridge failed to handle the request").response
+        router.get("/v1/health/version") { request, _ in
+            await answer(request) { access in
+                let caller = try access.caller(of: request, scopes: ["public"], functionID: nil)
+                return try await upstream.send(.GET, "/health/version", body: nil, request: request, as: caller)
+            }
         }
+        registerWildcard(on: router)
     }
 
-    /// The Appwrite order: project, key, scope.
-    private func authorize(_ request: Request, functionID: String?) throws -> (InstanceConfig, AccessToken?) {
+    /// Path IDs are checked before anything is sent: `..`, `%2F` or `%3F` never reach Appwrite,
+    /// where a proxy in between could read them as another endpoint.
+    static func checkIDs(_ ids: [(param: String, value: String)]) throws(GatewayRefusal) {
+        for (param, value) in ids where !AppwriteRules.isValidID(value) { throw .invalidID(param) }
+    }
+
+    /// Runs one gateway call: its upstream answer unchanged, or a refusal in Appwrite's envelope.
+    func answer(_ request: Request, _ body: (GatewayAccess) async throws -> AppwriteResponse) async -> Response {
         let config = state.current.config
-        guard let projectID = request.headers[HTTPField.Name("X-Appwrite-Project")!], !projectID.isEmpty else {
-            throw Refusal(
-                status: 400,
-                type: "project_id_missing",
-                message: "Project ID missing: set X-Appwrite-Project to a project ID in bridge.yaml."
-            )
+        do {
+            let reply = try await body(GatewayAccess(config: config))
+            return JSONResponse.make(bytes: reply.body, status: .init(code: reply.status))
+        } catch {
+            let refusal = error as? GatewayRefusal ?? .internalFailure
+            let projectID = request.headers[HTTPField.Name("X-Appwrite-Project")!] ?? ""
+            let instance = config.instance(projectID: projectID) ?? config.instances.first
+            // An instance that did not answer is not asked again just for its version.
+            let version =
+                refusal.isUpstreamFailure
+                ? upstream.versions.version(for: instance?.projectID) ?? "UNKNOWN" : await upstream.version(of: instance)
+            return refusal.response(version: version)
         }
-        guard let instance = config.instance(projectID: projectID) else {
-            throw Refusal(
-                status: 404,
-                type: "project_not_found",
-                message: "Project with the requested ID '\(projectID)' is not configured in the bridge."
-            )
-        }
-        var token: AccessToken?
-        if config.requiresToken {
-            let presented =
-                request.headers[HTTPField.Name("X-Appwrite-Key")!]
-                ?? request.headers[.authorization].flatMap { header -> String? in
-                    let parts = header.split(separator: " ", maxSplits: 1)
-                    return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
-                }
-            guard let presented else {
-                throw Refusal(
-                    status: 401,
-                    type: "general_unauthorized_scope",
-                    message: "Send a bridge token as the API key (X-Appwrite-Key)."
-                )
-            }
-            token = config.token(matching: presented)
-            guard token != nil else {
-                throw Refusal(
-                    status: 401,
-                    type: "user_unauthorized",
-                    message: "The current user is not authorized to perform the requested action."
-                )
-            }
-        }
-        if let token, !token.instances.allows(projectID) {
-            throw Refusal(
-                status: 401,
-                type: "general_unauthorized_scope",
-                message: "Bridge token '\(token.name)' may not use project '\(projectID)'."
-            )
-        }
-        if let functionID {
-            if let token, !token.functions.allows(functionID) {
-                throw Refusal(
-                    status: 401,
-                    type: "general_unauthorized_scope",
-                    message: "Bridge token '\(token.name)' may not execute function '\(functionID)'."
-                )
-            }
-            if !instance.functions.allows(functionID) {
-                throw Refusal(
-                    status: 401,
-                    type: "general_unauthorized_scope",
-                    message: "Function '\(functionID)' is not in the functions list of project '\(projectID)' in bridge.yaml."
-                )
-            }
-        }
-        return (instance, token)
     }
 
-    private func collect(_ request: Request) async throws -> [UInt8] {
+    /// Create calls count against the instance's and the function's `max_concurrency`, like the
+    /// actions: a full queue or a timed-out wait is Appwrite's 429 with Retry-After.
+    private func limited(
+        _ caller: GatewayCaller,
+        functionID: String,
+        _ body: () async throws -> AppwriteResponse
+    ) async throws -> AppwriteResponse {
+        do {
+            return try await limiters.run(instance: caller.instance, functionID: functionID, body)
+        } catch let refusal as LimitRefusal {
+            throw GatewayRefusal.rateLimited(retryAfterSeconds: Int(refusal.limit.queueTimeoutSeconds.rounded(.up)))
+        }
+    }
+
+    private func collect(_ request: Request) async throws(GatewayRefusal) -> [UInt8] {
         let limit = state.current.config.limits.maximumBodyBytes
         var request = request
         do {
             var buffer = try await request.collectBody(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch {
-            throw Refusal(status: 413, type: "general_argument_invalid", message: "The request body is larger than \(limit) bytes.")
-        }
-    }
-
-    private func forward(
-        _ method: HTTPMethod,
-        _ path: String,
-        body: [UInt8]?,
-        request: Request,
-        headers: [(String, String)] = [],
-        to instance: InstanceConfig
-    ) async throws -> AppwriteResponse {
-        var headers = headers
-        if let format = request.headers[HTTPField.Name("X-Appwrite-Response-Format")!] {
-            headers.append(("X-Appwrite-Response-Format", format))
-        }
-        do {
-            return try await client.forward(method, path, body: body, headers: headers, to: instance)
-        } catch {
-            let status = error.isTimeout ? 504 : 502
-            throw Refusal(
-                status: status,
-                type: "bridge_upstream_unavailable",
-                message: "Appwrite instance '\(instance.projectID)': \(error.reason)"
-            )
+            throw .tooLarge(limit: limit)
         }
     }
 }

@@ -79,6 +79,10 @@ struct BridgeAPI {
             return JSONResponse.make(bytes: response.body)
         }
         api.get("events") { request, context in
+            // HEAD gets the stream's head only: a subscription would never be written or released.
+            if request.method == .head {
+                return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"])
+            }
             let token = context.token
             let subscription = try subscribeToEvents(request: request) { projectID in token?.instances.allows(projectID) ?? true }
             return Response(

@@ -33,6 +33,8 @@ extension BridgeError: HTTPResponseError {
         case .overloaded: .tooManyRequests
         case .waitUnavailable, .callbackNotAllowed: .badRequest
         case .waitTimedOut: .gatewayTimeout
+        case .methodNotAllowed: .methodNotAllowed
+        case .requestTimeout: .requestTimeout
         case .notAllowed: .forbidden
         case .sourceFetchFailed: .badGateway
         case .outboxFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
@@ -47,6 +49,7 @@ extension BridgeError: HTTPResponseError {
         case .invalidPayload: "invalid_payload"
         case .invalidJSON(.invalidUTF8): "invalid_utf8"
         case .invalidJSON(.tooDeep): "json_too_deep"
+        case .invalidJSON(.duplicateKey): "duplicate_key"
         case .invalidJSON: "invalid_json"
         case .unsupportedMediaType: "unsupported_media_type"
         case .payloadTooLarge: "payload_too_large"
@@ -70,6 +73,8 @@ extension BridgeError: HTTPResponseError {
         case .callbackNotAllowed: "invalid_payload"
         case .overloaded(_, .queueFull, _): "queue_full"
         case .overloaded(_, .timedOut, _): "queue_timeout"
+        case .methodNotAllowed: "method_not_allowed"
+        case .requestTimeout: "request_timeout"
         case .notAllowed: "not_allowed"
         case .sourceFetchFailed: "source_fetch_failed"
         case .outboxFull: "outbox_full"
@@ -79,6 +84,7 @@ extension BridgeError: HTTPResponseError {
     public var field: String? {
         switch self {
         case .invalidPayload(let error): error.field
+        case .invalidJSON(.duplicateKey(let path, _)): path
         case .functionNotAllowed: "function_id"
         case .waitUnavailable: "function_wait"
         case .callbackNotAllowed: "function_callback_url"
@@ -121,6 +127,10 @@ extension BridgeError: HTTPResponseError {
         case .tooManyEventStreams(let limit):
             "\(limit) event streams are open (limits.max_event_streams); close one or raise the limit"
         case .shuttingDown: "the bridge is shutting down"
+        case .methodNotAllowed(let method, let path, let allowed):
+            "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))"
+        case .requestTimeout(let seconds):
+            "the request did not arrive whole within \(Self.seconds(seconds)) s (limits.request_timeout_seconds)"
         case .notAllowed(_, let reason): reason
         case .sourceFetchFailed(let reason): reason
         case .outboxFull(let limit):
@@ -129,6 +139,16 @@ extension BridgeError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONResponse.make(envelope, status: status)
+        if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
+        if case .methodNotAllowed(_, _, let allowed) = self { response.headers[.allow] = allowed.joined(separator: ", ") }
+        if case .tooManyEventStreams = self { response.headers[.retryAfter] = "5" }
+        return response
+    }
+
+    /// `{"error": {"code", "field", "message", "upstream"}}`: also written by channel handlers that
+    /// answer before any route runs (the request deadline).
+    var envelope: JSONValue {
         var error = JSONObject([("code", .string(code))])
         if let field { error["field"] = .string(field) }
         error["message"] = .string(message)
@@ -142,10 +162,11 @@ extension BridgeError: HTTPResponseError {
                 ])
             )
         }
-        var response = JSONResponse.make(.object(JSONObject([("error", .object(error))])), status: status)
-        if case .overloaded(_, _, let seconds) = self { response.headers[.retryAfter] = String(max(seconds, 1)) }
-        if case .tooManyEventStreams = self { response.headers[.retryAfter] = "5" }
-        return response
+        return .object(JSONObject([("error", .object(error))]))
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// How an Appwrite refusal reaches the caller.

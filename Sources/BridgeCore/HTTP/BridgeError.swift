@@ -32,6 +32,10 @@ public enum BridgeError: Error, Sendable {
     case tooManyEventStreams(limit: Int)
     /// The bridge is stopping and takes no new long-lived streams.
     case shuttingDown
+    /// The path exists, but not for this method; `allowed` becomes the `Allow` header.
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    /// The request did not arrive whole within `limits.request_timeout_seconds`.
+    case requestTimeout(seconds: Double)
     /// An upload names a bucket off the instance's `buckets:` list, or a `source_url` host off
     /// `fetch.allowed_hosts`.
     case notAllowed(field: String, String)

@@ -64,7 +64,8 @@ public enum BridgeApplication {
             notifier: notifier,
             metrics: metrics
         )
-        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics)
+        let checkRequests = CheckRequests()
+        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics, checkRequests: checkRequests)
         let hub = BridgeEventHub(maximumStreams: config.limits.maximumEventStreams, metrics: metrics)
         let tracker = ExecutionTracker(client: client, hub: hub, logger: logger)
         let outbox: Outbox
@@ -86,22 +87,38 @@ public enum BridgeApplication {
             logger.notice("the outbox holds \(pending) queued execution(s); delivering them", metadata: ["outbox": "\(outbox.path)"])
         }
 
-        let router = Router(context: BridgeRequestContext.self)
+        // HEAD on every GET route, generically; wrong methods on known paths: 405 (below).
+        let router = Router(context: BridgeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: InFlightRequestsMiddleware(requests: state.requests))
         router.add(middleware: ErrorMiddleware(state: state))
+        let limiters = ConcurrencyLimiters(metrics: metrics)
         BridgeAPI(
             state: state,
             executor: executor,
             reloader: reloader,
             metrics: metrics,
             outbox: outbox,
-            limiters: ConcurrencyLimiters(metrics: metrics),
+            limiters: limiters,
             tracker: tracker,
             identity: identity,
             logger: logger
         )
         .register(on: router)
-        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger).register(on: router)
+        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger, limiters: limiters, metrics: metrics)
+            .register(on: router)
+        router.answerWrongMethodsWith405()
+
+        let descriptors = DescriptorLimit.raiseToHardLimit()
+        let connections = ConnectionRegistry(
+            maximum: config.limits.maximumConnections ?? ConnectionLimit.defaultMaximum(descriptorLimit: descriptors.after),
+            metrics: metrics
+        )
+        let limitsLine =
+            descriptors.after > descriptors.before
+            ? "open files limit raised from \(descriptors.before) to \(descriptors.after)"
+            : "open files limit \(descriptors.after)" + (descriptors.failure.map { " (cannot raise it: \($0))" } ?? "")
+        logger.notice("\(limitsLine); max_connections \(connections.maximum)")
+        let requestTimeout = TimeAmount.nanoseconds(Int64(config.limits.requestTimeoutSeconds * 1e9))
 
         for warning in config.warnings { logger.warning("\(warning)") }
         var services: [any Service] = [
@@ -111,7 +128,8 @@ public enum BridgeApplication {
                 logger: logger,
                 recheckInterval: options.recheckInterval,
                 firstRetry: options.firstRetry,
-                notifier: notifier
+                notifier: notifier,
+                checkRequests: checkRequests
             )
         ]
         services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
@@ -124,6 +142,10 @@ public enum BridgeApplication {
             router: router,
             server: .http1(
                 configuration: .init(
+                    additionalChannelHandlers: [
+                        ConnectionStateTracker(registry: connections),
+                        RequestDeadlineHandler(timeout: requestTimeout) { metrics.recordConnectionRejected(reason: "request_timeout") },
+                    ],
                     idleTimeout: .milliseconds(Int64(config.limits.idleTimeoutSeconds * 1000)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: config.limits.maximumHeaderBytes,
@@ -138,6 +160,14 @@ public enum BridgeApplication {
             ),
             services: services,
             onServerRunning: { channel in
+                // The listening socket's pipeline exists only now; the guard goes first, ahead of
+                // NIO's AcceptBackoffHandler, which would swallow the EMFILE it needs to see.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptGuardHandler(registry: connections, logger: logger),
+                        position: .first
+                    )
+                }.get()
                 let port = channel.localAddress?.port ?? config.listen.port
                 logger.info("appwrite-bridge listening on http://\(config.listen.host):\(port)/api/")
                 notifier.ready(status: "listening on \(config.listen.host):\(port); \(state.summary)")

@@ -21,6 +21,15 @@ public enum ConfigCheck {
         } catch {
             return (.invalidFile, "\(error.description)\n")
         }
+        // `serve` refuses to start without its outbox, so a config it cannot run is not valid.
+        if let problem = OutboxStore.problemOpening(path: config.outbox.databasePath) {
+            let error = ConfigError(
+                file: configPath,
+                path: "state_dir",
+                message: "cannot open the outbox database \(config.outbox.databasePath): \(problem) (set state_dir to a writable folder)"
+            )
+            return (.invalidFile, "\(error.description)\n")
+        }
         var rows: [(InstanceConfig, InstanceHealth?)] = config.instances.map { ($0, nil) }
         if !offline {
             let httpClient = AppwriteClient.makeHTTPClient()

@@ -11,6 +11,7 @@ public struct InstanceMonitor: Service {
     let recheckInterval: Duration
     let firstRetry: Duration
     let notifier: SystemdNotifier
+    let checkRequests: CheckRequests
 
     public init(
         state: BridgeState,
@@ -18,8 +19,10 @@ public struct InstanceMonitor: Service {
         logger: Logger,
         recheckInterval: Duration = .seconds(300),
         firstRetry: Duration = .seconds(5),
-        notifier: SystemdNotifier = SystemdNotifier(environment: [:])
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+        checkRequests: CheckRequests = CheckRequests()
     ) {
+        self.checkRequests = checkRequests
         self.state = state
         self.checker = checker
         self.logger = logger
@@ -40,10 +43,14 @@ public struct InstanceMonitor: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = clock.now
             let instances = state.current.config.instances
+            let requested = checkRequests.take()
             var due: [InstanceConfig] = []
             for instance in instances {
                 if let schedule = schedules[instance.projectID], schedule.instance == instance {
-                    if schedule.due <= now { due.append(instance) }
+                    // A call that could not reach a healthy instance: check it now. A failing one
+                    // keeps its backoff, so a burst of failed calls cannot hammer Appwrite.
+                    let doubted = requested.contains(instance.projectID) && schedule.failures == 0
+                    if schedule.due <= now || doubted { due.append(instance) }
                 } else if state.health(of: instance.projectID).state == .pending {
                     due.append(instance)
                 } else {

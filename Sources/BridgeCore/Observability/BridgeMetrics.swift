@@ -120,3 +120,21 @@ private final class LastStates: Sendable {
         states.withLock { $0.updateValue(state, forKey: projectID) }
     }
 }
+
+extension BridgeMetrics {
+    /// `appwrite_bridge_connections_open`, `_idle` (no request in flight) and `_max`: handles the
+    /// connection registry keeps, as it records them on every request.
+    func connectionGauges() -> (open: CoreMetrics.Gauge, idle: CoreMetrics.Gauge, maximum: CoreMetrics.Gauge) {
+        (
+            Gauge(label: "appwrite_bridge_connections_open", factory: factory),
+            Gauge(label: "appwrite_bridge_connections_idle", factory: factory),
+            Gauge(label: "appwrite_bridge_connections_max", factory: factory)
+        )
+    }
+
+    /// A connection the bridge closed or could not take: `max_connections` (an idle one closed to
+    /// make room), `descriptors` (accept failed: out of file descriptors), `request_timeout`.
+    func recordConnectionRejected(reason: String) {
+        Counter(label: "appwrite_bridge_connections_rejected_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+}

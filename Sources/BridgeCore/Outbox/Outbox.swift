@@ -48,9 +48,21 @@ public final class Outbox: Sendable {
     }
 
     /// Removes an item (delivered, dropped or deleted by the operator); nil when it is not there.
+    ///
+    /// When SQLite cannot delete it (a full disk: even a DELETE needs room for the journal), the
+    /// item is buried instead: gone for this process, so a delivered item is never sent again,
+    /// and deleted from disk by `purgeBuried` once there is room. Only a restart before that
+    /// can deliver it once more.
     @discardableResult
     public func remove(id: Int64, outcome: String) async throws -> String? {
-        guard let projectID = try await store.remove(id: id) else { return nil }
+        let projectID: String
+        do {
+            guard let removed = try await store.remove(id: id) else { return nil }
+            projectID = removed
+        } catch {
+            guard let buried = try await store.bury(id: id) else { throw error }
+            projectID = buried
+        }
         adjust(projectID: projectID, by: -1)
         metrics?.recordOutboxEvent(outcome, projectID: projectID)
         return projectID

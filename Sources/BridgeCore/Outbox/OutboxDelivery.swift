@@ -15,6 +15,8 @@ public struct OutboxDelivery: Service {
     let firstRetry: Duration
     let maximumRetry: Duration
     let pollInterval: Duration
+    /// How often the DELETE of items delivered during a full disk is retried.
+    let purgeInterval: Duration = .seconds(2)
 
     public init(
         outbox: Outbox,
@@ -50,7 +52,12 @@ public struct OutboxDelivery: Service {
 
     public func run() async throws {
         var backoffByProject: [String: Backoff] = [:]
+        var nextPurge = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if outbox.store.buriedCount > 0, ContinuousClock.now >= nextPurge {
+                nextPurge = .now + purgeInterval
+                await purgeBuried()
+            }
             guard !outbox.isEmpty else {
                 backoffByProject = [:]
                 try? await Task.sleep(for: pollInterval)
@@ -102,6 +109,12 @@ public struct OutboxDelivery: Service {
                 try await outbox.remove(id: item.id, outcome: "delivered")
                 metadata["created_id"] = "\(createdID)"
                 logger.info("queued execution delivered", metadata: metadata)
+                if outbox.store.isBuried(item.id) {
+                    logger.warning(
+                        "cannot delete a delivered execution from the outbox at \(outbox.path) (is the disk full?); it will not be sent again, and the delete is retried",
+                        metadata: metadata
+                    )
+                }
                 backoff = nil
             case .drop(let reason):
                 try await outbox.remove(id: item.id, outcome: "dropped")
@@ -131,6 +144,17 @@ public struct OutboxDelivery: Service {
                 failedAt: Date(),
                 reason: "\(error)"
             )
+        }
+    }
+
+    /// Deletes from disk what was delivered while SQLite could not delete (a full disk).
+    private func purgeBuried() async {
+        let before = outbox.store.buriedCount
+        do {
+            try await outbox.store.purgeBuried()
+            logger.notice("deleted \(before) delivered item(s) from the outbox that a full disk had kept there")
+        } catch {
+            logger.debug("the outbox still cannot delete \(before) delivered item(s): \(error)")
         }
     }
 

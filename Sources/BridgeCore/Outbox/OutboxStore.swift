@@ -1,15 +1,21 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The durable queue behind the outbox: an SQLite file under the state directory. Every insert is
 /// committed with `synchronous = FULL`, so the row is on disk (fsync'd) before the caller hears 202,
 /// and survives SIGKILL and power loss.
 public final class OutboxStore: Sendable {
     private let database: DatabaseQueue
+    /// Items removed in this process whose DELETE failed (a full disk: SQLite needs room for its
+    /// journal even to delete), by ID with their project. Every read leaves them out, so a
+    /// delivered item is never handed out again; `purgeBuried` retries the DELETE.
+    private let buried = Mutex<[Int64: String]>([:])
 
     public init(path: String) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.verifyWritable(folder: folder)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -58,56 +64,113 @@ public final class OutboxStore: Sendable {
     }
 
     public func pendingCount(projectID: String) async throws -> Int {
-        try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE project_id = ?", arguments: [projectID]) ?? 0
+        let exclusion = buriedExclusion()
+        return try await database.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM outbox WHERE project_id = ?\(exclusion.and)",
+                arguments: [projectID] + exclusion.arguments
+            ) ?? 0
         }
     }
 
     public func count() async throws -> Int {
-        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        let exclusion = buriedExclusion()
+        return try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox\(exclusion.where)", arguments: exclusion.arguments) ?? 0
+        }
     }
 
     /// Every pending item, oldest first.
     public func all() async throws -> [OutboxItem] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id").compactMap(Self.item)
+        let exclusion = buriedExclusion()
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox\(exclusion.where) ORDER BY id", arguments: exclusion.arguments)
+                .compactMap(Self.item)
         }
     }
 
     /// One item, or nil when it was delivered, dropped or never queued.
     public func item(id: Int64) async throws -> OutboxItem? {
-        try await database.read { db in
+        guard !isBuried(id) else { return nil }
+        return try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).flatMap(Self.item)
         }
     }
 
     /// The oldest item of each instance: delivery is strictly in order per instance.
     public func heads() async throws -> [OutboxItem] {
-        try await database.read { db in
+        let exclusion = buriedExclusion()
+        return try await database.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox GROUP BY project_id) ORDER BY id"
+                sql: """
+                    SELECT * FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox\(exclusion.where) GROUP BY project_id) ORDER BY id
+                    """,
+                arguments: exclusion.arguments
             ).compactMap(Self.item)
         }
     }
 
-    /// Deletes an item; returns its project ID, or nil when there was no such item.
+    /// Deletes an item; returns its project ID, or nil when there was no such item (or it was
+    /// buried already).
     @discardableResult
     public func remove(id: Int64) async throws -> String? {
-        try await database.write { db in
+        if isBuried(id) { return nil }
+        return try await database.write { db in
             try String.fetchOne(db, sql: "DELETE FROM outbox WHERE id = ? RETURNING project_id", arguments: [id])
+        }
+    }
+
+    /// Removes an item from everything this process reads, when its DELETE failed; returns its
+    /// project ID, or nil when there is no such item.
+    public func bury(id: Int64) async throws -> String? {
+        guard
+            let projectID = try await database.read({ db in
+                try String.fetchOne(db, sql: "SELECT project_id FROM outbox WHERE id = ?", arguments: [id])
+            })
+        else { return nil }
+        buried.withLock { $0[id] = projectID }
+        return projectID
+    }
+
+    public func isBuried(_ id: Int64) -> Bool { buried.withLock { $0[id] != nil } }
+
+    public var buriedCount: Int { buried.withLock { $0.count } }
+
+    /// Retries the DELETE of every buried item; returns how many are still on disk.
+    @discardableResult
+    public func purgeBuried() async throws -> Int {
+        let ids = buried.withLock { Array($0.keys) }
+        guard !ids.isEmpty else { return 0 }
+        try await database.write { db in
+            for id in ids { try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+        }
+        return buried.withLock { table in
+            for id in ids { table[id] = nil }
+            return table.count
         }
     }
 
     /// How many items each instance has waiting.
     public func countsByProject() async throws -> [String: Int] {
-        try await database.read { db in
+        let exclusion = buriedExclusion()
+        return try await database.read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT project_id, COUNT(*) AS n FROM outbox GROUP BY project_id") {
+            let sql = "SELECT project_id, COUNT(*) AS n FROM outbox\(exclusion.where) GROUP BY project_id"
+            for row in try Row.fetchAll(db, sql: sql, arguments: exclusion.arguments) {
                 counts[row["project_id"]] = row["n"]
             }
             return counts
         }
+    }
+
+    /// `WHERE id NOT IN (…)` for the buried items, empty when there are none (the usual case).
+    private func buriedExclusion() -> (where: String, and: String, arguments: StatementArguments) {
+        let ids = buried.withLock { Array($0.keys) }
+        guard !ids.isEmpty else { return ("", "", []) }
+        let clause = "id NOT IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"
+        return (" WHERE \(clause)", " AND \(clause)", StatementArguments(ids))
     }
 
     public func recordFailure(id: Int64, error: String, nextAttemptAt: Date) async throws {

@@ -37,40 +37,6 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// An ordered JSON object. Duplicate keys keep the last value, as most JSON parsers do.
-public struct JSONObject: Sendable, Equatable {
-    public private(set) var entries: [(key: String, value: JSONValue)]
-
-    public init(_ entries: [(key: String, value: JSONValue)] = []) {
-        self.entries = []
-        for (key, value) in entries { self[key] = value }
-    }
-
-    public var keys: [String] { entries.map(\.key) }
-    public var isEmpty: Bool { entries.isEmpty }
-    public var count: Int { entries.count }
-
-    public subscript(key: String) -> JSONValue? {
-        get { entries.first(where: { $0.key == key })?.value }
-        set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue {
-                    entries[index].value = newValue
-                } else {
-                    entries.remove(at: index)
-                }
-            } else if let newValue {
-                entries.append((key, newValue))
-            }
-        }
-    }
-
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-    }
-}
-
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {

@@ -1,0 +1,106 @@
+"""Appwrite through appwrite-bridge: the bridge's actions, instance health and execution events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .actions import ActionRegistry, EntryActions
+from .client import BridgeAuthError, BridgeClient, BridgeError, BridgeUnsupportedError
+from .const import CONF_TOKEN, CONF_URL, DOMAIN
+from .coordinator import AppwriteCoordinator
+from .entity import device_identifier
+from .stream import EventStream
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+@dataclass(slots=True)
+class AppwriteData:
+    """What a loaded entry holds (entry.runtime_data)."""
+
+    client: BridgeClient
+    bridge_id: str
+    bridge_version: str | None
+    coordinator: AppwriteCoordinator
+    actions: EntryActions
+    stream: EventStream
+
+
+type AppwriteConfigEntry = ConfigEntry[AppwriteData]
+
+
+def action_registry(hass: HomeAssistant) -> ActionRegistry:
+    """The one registry of appwrite.* actions, shared by every entry."""
+    registry: ActionRegistry | None = hass.data.get(DOMAIN)
+    if registry is None:
+        registry = hass.data[DOMAIN] = ActionRegistry(hass)
+    return registry
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> bool:
+    client = BridgeClient(async_get_clientsession(hass), entry.data[CONF_URL], entry.data.get(CONF_TOKEN))
+    try:
+        info = await client.info()
+    except BridgeAuthError as error:
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth_entry") from error
+    except BridgeUnsupportedError as error:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unsupported_bridge",
+            translation_placeholders={"url": client.url},
+        ) from error
+    except BridgeError as error:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect", translation_placeholders={"url": client.url}
+        ) from error
+    if entry.unique_id is not None and info.bridge_id != entry.unique_id:
+        # Another bridge now answers at this URL (or this one lost its state_dir): its devices
+        # and actions are not this entry's.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="wrong_bridge",
+            translation_placeholders={"url": client.url, "expected": entry.unique_id, "found": info.bridge_id},
+        )
+
+    actions = EntryActions(hass, entry, client, action_registry(hass))
+    coordinator = AppwriteCoordinator(hass, entry, client, actions)
+    stream = EventStream(hass, entry, client, coordinator)
+    entry.runtime_data = AppwriteData(client, info.bridge_id, info.version, coordinator, actions, stream)
+    entry.async_on_unload(actions.async_unload)
+    await coordinator.async_config_entry_first_refresh()
+
+    entry.async_on_unload(coordinator.async_add_listener(_remove_stale_devices(hass, entry)))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_create_background_task(hass, stream.run(), f"{DOMAIN} event stream of {entry.title}")
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> bool:
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+def _remove_stale_devices(hass: HomeAssistant, entry: AppwriteConfigEntry):
+    """Instances a bridge reload removed lose their device (and with it their entities)."""
+
+    @callback
+    def remove() -> None:
+        data = entry.runtime_data
+        if not data.coordinator.last_update_success or data.coordinator.data is None:
+            return
+        live = {device_identifier(data.bridge_id, project_id) for project_id in data.coordinator.data.instances}
+        registry = dr.async_get(hass)
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if device.identifiers and not device.identifiers & live:
+                registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+    return remove

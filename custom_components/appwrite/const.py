@@ -1,0 +1,29 @@
+"""Constants of the Appwrite bridge integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "appwrite"
+
+CONF_URL: Final = "url"
+CONF_TOKEN: Final = "token"
+
+DEFAULT_URL: Final = "http://127.0.0.1:8787"
+
+# The bus event fired for every execution event the bridge streams.
+EVENT_EXECUTION: Final = "appwrite_execution"
+
+# The event stream pushes changes; this poll only catches what a broken stream missed.
+POLL_INTERVAL: Final = timedelta(seconds=60)
+
+# The bridge sends a keep-alive comment every 15 s of silence: three missed ones mean a dead link.
+STREAM_READ_TIMEOUT: Final = 45.0
+RECONNECT_INITIAL_DELAY: Final = 1.0
+RECONNECT_MAX_DELAY: Final = 60.0
+
+REQUEST_TIMEOUT: Final = 10.0
+# execute_function may wait for a synchronous function (Appwrite stops them at 30 s) or, with
+# function_wait, for up to 900 s.
+CALL_TIMEOUT: Final = 960.0

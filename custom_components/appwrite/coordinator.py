@@ -1,0 +1,72 @@
+"""What the integration knows about one bridge: its instances and its catalogue.
+
+The event stream pushes instance changes into it and asks for a refresh when the catalogue
+changes; the 60 s poll only catches what a broken stream missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .actions import EntryActions
+from .client import BridgeAuthError, BridgeClient, BridgeError
+from .const import DOMAIN, POLL_INTERVAL
+
+if TYPE_CHECKING:
+    from . import AppwriteConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class BridgeSnapshot:
+    """Instance documents by project ID, and the catalogue by action name."""
+
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class AppwriteCoordinator(DataUpdateCoordinator[BridgeSnapshot]):
+    """Reads /api/instances and /api/services, and keeps the entry's actions in step."""
+
+    config_entry: AppwriteConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: AppwriteConfigEntry, client: BridgeClient, actions: EntryActions
+    ) -> None:
+        super().__init__(
+            hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title}", update_interval=POLL_INTERVAL
+        )
+        self.client = client
+        self.actions = actions
+
+    async def _async_update_data(self) -> BridgeSnapshot:
+        try:
+            services = await self.client.services()
+            instances = await self.client.instances()
+        except BridgeAuthError as error:
+            raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth_entry") from error
+        except BridgeError as error:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(error)},
+            ) from error
+        self.actions.async_update(services)
+        return BridgeSnapshot(instances=instances, services=services)
+
+    def async_set_instance(self, document: dict[str, Any]) -> None:
+        """An `instance` event: that instance's document, exactly as in /api/instances."""
+        project_id = document.get("project_id")
+        if not isinstance(project_id, str):
+            return
+        current = self.data or BridgeSnapshot()
+        instances = dict(current.instances)
+        instances[project_id] = document
+        self.async_set_updated_data(BridgeSnapshot(instances=instances, services=current.services))

@@ -1,0 +1,75 @@
+"""Entities of one Appwrite instance behind the bridge: one device per instance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import AppwriteCoordinator
+
+
+def device_identifier(bridge_id: str, project_id: str) -> tuple[str, str]:
+    return (DOMAIN, f"{bridge_id}_{project_id}")
+
+
+class AppwriteInstanceEntity(CoordinatorEntity[AppwriteCoordinator]):
+    """An entity of one instance; unavailable while the bridge no longer lists it."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: AppwriteCoordinator, bridge_id: str, project_id: str, key: str) -> None:
+        super().__init__(coordinator)
+        self.project_id = project_id
+        self._attr_unique_id = f"{bridge_id}_{project_id}_{key}"
+        document = self.document or {}
+        url = document.get("url")
+        self._attr_device_info = DeviceInfo(
+            identifiers={device_identifier(bridge_id, project_id)},
+            name=document.get("name") or project_id,
+            manufacturer="Appwrite",
+            model="Appwrite project",
+            model_id=project_id,
+            configuration_url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
+        )
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        data = self.coordinator.data
+        return data.instances.get(self.project_id) if data else None
+
+    @property
+    def available(self) -> bool:
+        return super().available and self.document is not None
+
+
+def add_instance_entities(
+    coordinator: AppwriteCoordinator,
+    bridge_id: str,
+    async_add_entities: AddEntitiesCallback,
+    make: Callable[[AppwriteCoordinator, str, str], list[Entity]],
+) -> Callable[[], None]:
+    """Adds entities for every instance now, and for instances a bridge reload adds later."""
+    known: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        data = coordinator.data
+        current = set(data.instances) if data else set()
+        # An instance a reload removed loses its device and entities; if it comes back, it
+        # gets new ones.
+        known.intersection_update(current)
+        new = [project_id for project_id in (data.instances if data else {}) if project_id not in known]
+        if not new:
+            return
+        known.update(new)
+        async_add_entities([entity for project_id in new for entity in make(coordinator, bridge_id, project_id)])
+
+    add_new()
+    return coordinator.async_add_listener(add_new)
