@@ -35,6 +35,9 @@ extension SimulatorAPI {
         for id in parameters.targets + parameters.copyTargets {
             if let kind = kinds[id], kind != provider { throw AppwriteError.messageTargetNot(provider) }
         }
+        if case .array(let attachments)? = parameters.data["attachments"] {
+            try await checkAttachments(attachments.compactMap { if case .string(let text) = $0 { text } else { nil } }, project: project)
+        }
 
         let message = Message(
             id: parameters.messageID == "unique()" ? Self.newID() : parameters.messageID,

@@ -71,6 +71,7 @@ struct RecordingMiddleware: RouterMiddleware {
 struct SimulatorAPI: Sendable {
     let state: SimulatorState
     let config: SimulatorConfig
+    var storage: SimulatorStorage { state.storage }
 
     func register(on router: Router<BasicRequestContext>) {
         // Health/Version/Get.php: scope "public", which guests have and API keys do not.
@@ -84,6 +85,7 @@ struct SimulatorAPI: Sendable {
         }
         registerExecutions(on: router)
         registerMessaging(on: router)
+        registerStorage(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()

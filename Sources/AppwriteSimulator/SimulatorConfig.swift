@@ -17,6 +17,8 @@ public struct SimulatorConfig: Codable, Sendable {
         public var functions: [Function]
         /// Messaging targets the project knows, so a target of the wrong kind can be refused.
         public var targets: [Target]
+        /// Storage buckets (see SimulatorConfig+Bucket.swift).
+        public var buckets: [Bucket] = []
 
         public init(id: String, keys: [Key], functions: [Function], targets: [Target] = []) {
             self.id = id
@@ -25,7 +27,7 @@ public struct SimulatorConfig: Codable, Sendable {
             self.targets = targets
         }
 
-        enum CodingKeys: String, CodingKey { case id, keys, functions, targets }
+        enum CodingKeys: String, CodingKey { case id, keys, functions, targets, buckets }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -33,6 +35,7 @@ public struct SimulatorConfig: Codable, Sendable {
             keys = try container.decode([Key].self, forKey: .keys)
             functions = try container.decode([Function].self, forKey: .functions)
             targets = try container.decodeIfPresent([Target].self, forKey: .targets) ?? []
+            buckets = try container.decodeIfPresent([Bucket].self, forKey: .buckets) ?? []
         }
     }
 

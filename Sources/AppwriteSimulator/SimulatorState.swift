@@ -8,6 +8,8 @@ public actor SimulatorState {
     private var requests = BoundedLog<RecordedRequest>()
     private var executionStore = ProjectStore<Execution>()
     private var messageStore = ProjectStore<Message>()
+    /// Storage buckets' files (SimulatorStorage.swift).
+    public nonisolated let storage = SimulatorStorage()
 
     public init(config: SimulatorConfig) {
         self.config = config

@@ -7,7 +7,7 @@ struct AppwriteBridgeCommand: AsyncParsableCommand {
         commandName: "appwrite-bridge",
         abstract: "Runs Appwrite Functions for home-automation rules through one local JSON API.",
         version: BridgeVersion.current,
-        subcommands: [ServeCommand.self, CheckCommand.self, CallCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, CallCommand.self, UploadCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

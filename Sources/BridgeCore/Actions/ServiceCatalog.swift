@@ -32,6 +32,7 @@ enum ServiceCatalog {
                     )
                 }
             }
+            if instance.storage != nil { services[ActionName.uploadFile(projectID: instance.projectID)] = uploadFileService(instance) }
             for action in instance.functionActions {
                 services[action.actionName] = .object(
                     JSONObject([
@@ -256,7 +257,7 @@ enum ServiceCatalog {
         return .object(JSONObject(fields))
     }
 
-    private static func field(
+    static func field(
         _ key: String,
         _ name: String,
         _ description: String,

@@ -12,6 +12,8 @@ public struct BridgeConfig: Sendable, Equatable {
     public var outbox: OutboxSettings = OutboxSettings(stateDirectory: "state")
     /// `callbacks.allowed_hosts`: where `function_callback_url` may point ("host" or "host:port").
     public var callbackHosts: [String] = []
+    /// `fetch:`: where an upload's `source_url` may point, and the headers sent there.
+    public var fetch = FetchSettings()
     /// Warnings to log once the logger is up (e.g. a secret written inline in the file).
     public var warnings: [String]
 
@@ -97,6 +99,8 @@ public struct RequestLimits: Sendable, Equatable {
     /// Open client connections at most; nil derives it from the descriptor limit at start
     /// (`ConnectionLimit.defaultMaximum`). When reached, the oldest idle connection is closed.
     public var maximumConnections: Int?
+    /// Bodies of `POST /api/files/...` (and fetched `source_url`s); larger ones are refused with 413.
+    public var maximumUploadBytes = 50 << 20
 
     public init() {}
 }
@@ -157,6 +161,8 @@ public struct InstanceConfig: Sendable, Equatable {
     public var messaging = false
     /// `max_concurrency` for every call to this instance.
     public var limit: ConcurrencyLimit?
+    /// `storage: true` (and `buckets:`): the upload_file action and `/api/files` (nil: off).
+    public var storage: StorageSettings?
 
     public init(
         projectID: String,

@@ -9,11 +9,13 @@ struct ConfigFile: Decodable {
     var stateDirectory: String?
     var outbox: OutboxSection?
     var callbacks: CallbacksSection?
+    var fetch: FetchSection?
     var instances: [InstanceEntry]
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, auth, limits, state_dir, outbox, callbacks, instances
+        case fetch
     }
 
     init(from decoder: any Decoder) throws {
@@ -25,6 +27,7 @@ struct ConfigFile: Decodable {
         stateDirectory = try container.decodeIfPresent(String.self, forKey: .state_dir)
         outbox = try container.decodeIfPresent(OutboxSection.self, forKey: .outbox)
         callbacks = try container.decodeIfPresent(CallbacksSection.self, forKey: .callbacks)
+        fetch = try container.decodeIfPresent(FetchSection.self, forKey: .fetch)
         guard container.contains(.instances) else {
             throw fields.issue(nil, "missing required key 'instances' (a list of Appwrite instances)")
         }
@@ -56,11 +59,13 @@ struct LimitsSection: Decodable {
     var requestTimeoutSeconds: Double?
     var maxConnections: Int?
     var maxEventStreams: Int?
+    var maxUploadBytes: Int?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case max_body_bytes, max_header_count, max_header_bytes, idle_timeout_seconds, request_timeout_seconds
         case max_connections, max_event_streams
+        case max_upload_bytes
     }
 
     init(from decoder: any Decoder) throws {
@@ -73,6 +78,7 @@ struct LimitsSection: Decodable {
         maxEventStreams = try container.decodeIfPresent(Int.self, forKey: .max_event_streams)
         requestTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .request_timeout_seconds)
         maxConnections = try container.decodeIfPresent(Int.self, forKey: .max_connections)
+        maxUploadBytes = try container.decodeIfPresent(Int.self, forKey: .max_upload_bytes)
     }
 }
 
@@ -95,10 +101,12 @@ struct OutboxSection: Decodable {
     /// "24h", "90m", "3600s", "2d" or a number of seconds.
     var maxAge: String?
     var lateSchedule: String?
+    var maxBytes: Int?
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case max_age, late_schedule
+        case max_bytes
     }
 
     init(from decoder: any Decoder) throws {
@@ -106,6 +114,7 @@ struct OutboxSection: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         maxAge = try container.decodeIfPresent(String.self, forKey: .max_age)
         lateSchedule = try container.decodeIfPresent(String.self, forKey: .late_schedule)
+        maxBytes = try container.decodeIfPresent(Int.self, forKey: .max_bytes)
     }
 }
 
@@ -146,12 +155,15 @@ struct InstanceEntry: Decodable {
     var caFile: String?
     var tlsInsecure: Bool?
     var messaging: Bool?
+    var storage: Bool?
+    var buckets: [String]?
     var limits: ConcurrencyEntry
     var fields: YAMLFields
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions, ca_file, tls_insecure
         case messaging, max_concurrency, max_queue, queue_timeout_seconds
+        case storage, buckets
     }
 
     init(from decoder: any Decoder) throws {
@@ -165,6 +177,8 @@ struct InstanceEntry: Decodable {
         timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeout_seconds)
         functions = try container.decodeIfPresent([FunctionEntry].self, forKey: .functions)
         messaging = try container.decodeIfPresent(Bool.self, forKey: .messaging)
+        storage = try container.decodeIfPresent(Bool.self, forKey: .storage)
+        buckets = try container.decodeIfPresent([String].self, forKey: .buckets)
         limits = try ConcurrencyEntry(decoder: decoder)
         caFile = try container.decodeIfPresent(String.self, forKey: .ca_file)
         tlsInsecure = try container.decodeIfPresent(Bool.self, forKey: .tls_insecure)

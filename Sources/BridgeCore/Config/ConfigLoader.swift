@@ -145,6 +145,7 @@ public struct ConfigLoader: Sendable {
             )
             instances[instances.count - 1].tls = tls
             instances[instances.count - 1].messaging = entry.messaging ?? false
+            instances[instances.count - 1].storage = try Self.validateStorage(entry)
             instances[instances.count - 1].limit = try Self.validateLimit(entry.limits, fields: fields, inherited: nil)
             instances[instances.count - 1].functionActions = try (entry.functions ?? []).compactMap { function in
                 try Self.validateFunctionAction(function, projectID: entry.projectID, instanceLimit: entry.limits)
@@ -163,6 +164,7 @@ public struct ConfigLoader: Sendable {
             }
         }
         config.callbackHosts = document.callbacks?.allowedHosts ?? []
+        config.fetch = try validateFetch(document.fetch, folder: folder)
         return config
     }
 
@@ -308,6 +310,10 @@ public struct ConfigLoader: Sendable {
             }
             settings.lateSchedule = policy
         }
+        if let bytes = section.maxBytes {
+            guard bytes >= 1_024 else { throw section.fields.issue("max_bytes", "must be at least 1024") }
+            settings.maximumBytes = bytes
+        }
         return settings
     }
 
@@ -344,6 +350,7 @@ public struct ConfigLoader: Sendable {
             limits.requestTimeoutSeconds = value
         }
         if let value = try check(section.maxConnections, "max_connections", 4...1_000_000) { limits.maximumConnections = value }
+        if let value = try check(section.maxUploadBytes, "max_upload_bytes", 1_024...(1 << 40)) { limits.maximumUploadBytes = value }
         return limits
     }
 

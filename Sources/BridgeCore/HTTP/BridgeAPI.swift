@@ -131,6 +131,7 @@ struct BridgeAPI {
             )
             return JSONResponse.make(.object(JSONObject([("deleted", .bool(true)), ("outbox_id", .number(String(id)))])))
         }
+        storage.register(on: api)
         api.post("reload") { _, _ in
             let outcome = await reloader.reload(trigger: "api")
             return JSONResponse.make(Self.describe(outcome), status: outcome.succeeded ? .ok : .unprocessableContent)
@@ -142,6 +143,9 @@ struct BridgeAPI {
         let domain = try context.parameters.require("domain")
         let action = try context.parameters.require("action")
         guard domain == ActionName.domain else { throw BridgeError.unknownAction("\(domain).\(action)") }
+        if let projectID = ActionName.uploadFileProjectID(action), snapshot.config.instance(projectID: projectID)?.storage != nil {
+            return try await storage.uploadAction(projectID: projectID, request: request, context: context)
+        }
         guard let target = snapshot.config.target(ofAction: action),
             let instance = snapshot.config.instance(projectID: target.projectID)
         else {

@@ -35,6 +35,9 @@ extension BridgeError: HTTPResponseError {
         case .waitTimedOut: .gatewayTimeout
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .requestTimeout
+        case .notAllowed: .forbidden
+        case .sourceFetchFailed: .badGateway
+        case .outboxFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
         }
     }
 
@@ -72,6 +75,9 @@ extension BridgeError: HTTPResponseError {
         case .overloaded(_, .timedOut, _): "queue_timeout"
         case .methodNotAllowed: "method_not_allowed"
         case .requestTimeout: "request_timeout"
+        case .notAllowed: "not_allowed"
+        case .sourceFetchFailed: "source_fetch_failed"
+        case .outboxFull: "outbox_full"
         }
     }
 
@@ -82,6 +88,8 @@ extension BridgeError: HTTPResponseError {
         case .functionNotAllowed: "function_id"
         case .waitUnavailable: "function_wait"
         case .callbackNotAllowed: "function_callback_url"
+        case .notAllowed(let field, _): field
+        case .sourceFetchFailed: "source_url"
         default: nil
         }
     }
@@ -123,6 +131,10 @@ extension BridgeError: HTTPResponseError {
             "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))"
         case .requestTimeout(let seconds):
             "the request did not arrive whole within \(Self.seconds(seconds)) s (limits.request_timeout_seconds)"
+        case .notAllowed(_, let reason): reason
+        case .sourceFetchFailed(let reason): reason
+        case .outboxFull(let limit):
+            "Appwrite is unreachable and the queued uploads would pass outbox.max_bytes (\(limit) bytes); try again later"
         }
     }
 

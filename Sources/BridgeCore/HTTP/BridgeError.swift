@@ -36,4 +36,11 @@ public enum BridgeError: Error, Sendable {
     case methodNotAllowed(method: String, path: String, allowed: [String])
     /// The request did not arrive whole within `limits.request_timeout_seconds`.
     case requestTimeout(seconds: Double)
+    /// An upload names a bucket off the instance's `buckets:` list, or a `source_url` host off
+    /// `fetch.allowed_hosts`.
+    case notAllowed(field: String, String)
+    /// An upload's `source_url` could not be read.
+    case sourceFetchFailed(String)
+    /// Queued uploads would pass `outbox.max_bytes`.
+    case outboxFull(limit: Int)
 }

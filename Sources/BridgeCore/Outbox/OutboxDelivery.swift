@@ -192,10 +192,12 @@ public struct OutboxDelivery: Service {
             switch request {
             case .execution(let execution): response = try await client.createExecution(execution, on: instance)
             case .message(let message): response = try await client.createMessage(message, on: instance)
+            case .upload(let upload): response = try await client.createFile(upload.file, from: upload.spool, on: instance)
             }
         } catch {
             return .retry(reason: error.reason)
         }
+        if case .upload(let upload) = request { return upload.outcome(of: response) }
         if (200..<300).contains(response.status) {
             return .delivered(createdID: Self.createdID(response) ?? "?")
         }

@@ -4,12 +4,15 @@ import Foundation
 public enum OutboxRequest: Sendable, Equatable {
     case execution(CreateExecutionRequest)
     case message(CreateMessageRequest)
+    /// A file for a bucket, its bytes in a spool file next to the database (QueuedUpload.swift).
+    case upload(QueuedUpload)
 
-    /// "execution", or the message kind: push, email, sms.
+    /// "execution", "upload", or the message kind: push, email, sms.
     public var kind: String {
         switch self {
         case .execution: "execution"
         case .message(let message): message.kind.rawValue
+        case .upload: QueuedUpload.kind
         }
     }
 
@@ -18,6 +21,7 @@ public enum OutboxRequest: Sendable, Equatable {
         switch self {
         case .execution(let execution): execution.functionID
         case .message(let message): message.messageID
+        case .upload(let upload): upload.file.fileID
         }
     }
 
@@ -25,6 +29,7 @@ public enum OutboxRequest: Sendable, Equatable {
         switch self {
         case .execution(let execution): execution.jsonBody
         case .message(let message): message.jsonBody
+        case .upload(let upload): upload.jsonBody
         }
     }
 
@@ -32,6 +37,7 @@ public enum OutboxRequest: Sendable, Equatable {
         switch self {
         case .execution(let execution): execution.scheduledAt
         case .message(let message): message.scheduledAt
+        case .upload: nil
         }
     }
 
@@ -44,10 +50,17 @@ public enum OutboxRequest: Sendable, Equatable {
             return .execution(execution)
         case .message(let message):
             return .message(message.withoutSchedule())
+        case .upload:
+            return self
         }
     }
 
     init?(kind: String, targetID: String, storedJSON: String) {
+        if kind == QueuedUpload.kind {
+            guard let upload = QueuedUpload(storedJSON: storedJSON) else { return nil }
+            self = .upload(upload)
+            return
+        }
         if kind == "execution" {
             guard let execution = CreateExecutionRequest(functionID: targetID, storedJSON: storedJSON) else { return nil }
             self = .execution(execution)
@@ -83,6 +96,8 @@ public struct OutboxItem: Sendable, Equatable {
             object["path"] = .string(execution.path)
         case .message(let message):
             object["message_id"] = .string(message.messageID)
+        case .upload(let upload):
+            object = JSONObject(object.entries + upload.summary.entries)
         }
         object = JSONObject(
             object.entries + [
@@ -110,6 +125,8 @@ public struct OutboxSettings: Sendable, Equatable {
     public var stateDirectory: String
     public var maximumAge: Duration = .seconds(24 * 3600)
     public var lateSchedule: LateSchedulePolicy = .drop
+    /// `outbox.max_bytes`: queued upload bytes beyond this are refused with 507.
+    public var maximumBytes = 1 << 30
 
     public init(stateDirectory: String) {
         self.stateDirectory = stateDirectory

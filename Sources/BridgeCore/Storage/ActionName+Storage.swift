@@ -1,0 +1,13 @@
+extension ActionName {
+    public static let uploadFilePrefix = "upload_file_"
+
+    /// `upload_file_<project_id>` of an instance with `storage: true`.
+    public static func uploadFile(projectID: String) -> String { uploadFilePrefix + projectID }
+
+    /// The project ID an `upload_file_<project_id>` action targets, or nil for another name.
+    public static func uploadFileProjectID(_ action: String) -> String? {
+        guard action.hasPrefix(uploadFilePrefix) else { return nil }
+        let projectID = String(action.dropFirst(uploadFilePrefix.count))
+        return projectID.isEmpty ? nil : projectID
+    }
+}
