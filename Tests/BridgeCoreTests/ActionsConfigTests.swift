@@ -142,7 +142,7 @@ struct ActionsConfigTests {
             ("function_method", "POST"), ("function_path", "/open"),
             ("function_headers", .object(JSONObject([("X-Source", "bridge"), ("X-Zone", "garden")]))),
         ])
-        let merged = try BridgeAPI.merge(
+        let merged = try ActionCall.merge(
             try JSONParser.parse(#"{"function_path": "/close", "function_headers": {"x-zone": "front"}}"#),
             under: defaults,
             functionID: "gate"
@@ -153,7 +153,7 @@ struct ActionsConfigTests {
         #expect(request.path == "/close")
         #expect(request.headers.map { "\($0.name)=\($0.value)" } == ["X-Source=bridge", "x-zone=front"])
         #expect(throws: PayloadError.self) {
-            try BridgeAPI.merge(try JSONParser.parse(#"{"function_id": "other"}"#), under: defaults, functionID: "gate")
+            try ActionCall.merge(try JSONParser.parse(#"{"function_id": "other"}"#), under: defaults, functionID: "gate")
         }
     }
 }

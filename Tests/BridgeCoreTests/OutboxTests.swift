@@ -220,10 +220,11 @@ struct OutboxStoreTests {
             file: "bridge.yaml",
             folder: NSTemporaryDirectory()
         )
+        let state = BridgeState(config: config)
         return OutboxDelivery(
             outbox: outbox,
-            state: BridgeState(config: config),
-            client: Self.client,
+            state: state,
+            pipeline: .standalone(client: Self.client, state: state, outbox: outbox, logger: .init(label: "test")),
             logger: .init(label: "test")
         )
     }

@@ -66,7 +66,8 @@ public enum OneShotCall {
                 )
             default:
                 let message = json["error"]?["message"]?.stringValue ?? body
-                return Result(outcome: .error, output: "", message: "HTTP \(response.status.code): \(message)")
+                let retry = response.headers.first(name: "Retry-After").map { " (Retry-After: \($0) s)" } ?? ""
+                return Result(outcome: .error, output: "", message: "HTTP \(response.status.code): \(message)\(retry)")
             }
         } catch {
             return Result(outcome: .error, output: "", message: "cannot reach the bridge at \(trimmed): \(AppwriteClient.describe(error))")
@@ -85,45 +86,32 @@ public enum OneShotCall {
         } catch {
             return Result(outcome: .error, output: "", message: "\(error.field.map { "\($0): " } ?? "")\(error.message)")
         }
-        guard instance.functions.allows(call.request.functionID) else {
-            return Result(
-                outcome: .error,
-                output: "",
-                message: "function '\(call.request.functionID)' is not in the functions list of '\(projectID)'"
-            )
-        }
         let httpClient = AppwriteClient.makeHTTPClient()
-        let result = await send(call, to: instance, client: AppwriteClient(httpClient: httpClient))
+        let quiet = Logger(label: "appwrite-bridge-call") { _ in SwiftLogNoOpLogHandler() }
+        let pipeline = ExecutionPipeline.standalone(client: AppwriteClient(httpClient: httpClient), logger: quiet)
+        let result = await run(
+            PipelineCall(origin: .commandLine, config: config, instance: instance, request: .execution(call.request), wait: call.wait),
+            through: pipeline
+        )
         try? await httpClient.shutdown()
         return result
     }
 
-    private static func send(_ call: ExecuteFunctionPayload.Call, to instance: InstanceConfig, client: AppwriteClient) async -> Result {
-        let quiet = Logger(label: "appwrite-bridge-call") { _ in SwiftLogNoOpLogHandler() }
-        let executor = FunctionExecutor(client: client, logger: quiet)
+    private static func run(_ call: PipelineCall, through pipeline: ExecutionPipeline) async -> Result {
         do {
-            var response = try await executor.execute(call.request, on: instance)
-            if let wait = call.wait, case .object(let created)? = response.json, let executionID = created["$id"]?.stringValue {
-                let tracker = ExecutionTracker(client: client, hub: BridgeEventHub(), logger: quiet)
-                guard
-                    let final = try await tracker.follow(
-                        functionID: call.request.functionID,
-                        executionID: executionID,
-                        lastStatus: created["status"]?.stringValue ?? "",
-                        instance: instance,
-                        limit: wait
-                    )
-                else {
-                    return Result(
-                        outcome: .notFinished,
-                        output: response.json?.serialized ?? "",
-                        message: "not finished within the wait timeout"
-                    )
-                }
-                response = final
+            switch try await pipeline.run(call) {
+            case .answered(let response):
+                let execution = response.json ?? .null
+                return Result(outcome: outcome(of: execution), output: execution.serialized)
+            case .unfinished(let response, _, _):
+                return Result(
+                    outcome: .notFinished,
+                    output: response.json?.serialized ?? "",
+                    message: "not finished within the wait timeout"
+                )
+            case .queued(let receipt):
+                return Result(outcome: .notFinished, output: "", message: "queued: \(receipt.reason)")
             }
-            let execution = response.json ?? .null
-            return Result(outcome: outcome(of: execution), output: execution.serialized)
         } catch {
             return Result(outcome: .error, output: "", message: error.message)
         }

@@ -89,21 +89,19 @@ public struct AppwriteClient: Sendable {
         )
     }
 
-    /// The gateway: a caller's Appwrite request, sent on with the instance's real key. The body is
-    /// passed through untouched so Appwrite sees exactly what the SDK sent.
-    public func forward(
-        _ method: HTTPMethod,
-        _ pathAndQuery: String,
-        body: [UInt8]?,
-        headers: [(String, String)],
-        to instance: InstanceConfig
-    ) async throws(AppwriteClientError) -> AppwriteResponse {
-        // send() labels a body application/json itself; the caller's Content-Type is only kept
-        // when it says something else (Appwrite then ignores the body, as it would directly).
-        let kept = headers.filter { name, value in
-            name.lowercased() != "content-type" || !value.lowercased().hasPrefix("application/json")
-        }
-        return try await send(method, pathAndQuery, body: body, to: instance, extraHeaders: kept)
+    /// The gateway: a caller's Appwrite request, sent on as the SDK wrote it (its Content-Type,
+    /// Accept and response format: Appwrite parses bodies by exact media type), with the
+    /// instance's key only when the caller may use it. Redirects come back as they are.
+    func forward(_ forwarded: ForwardedRequest, to instance: InstanceConfig) async throws(AppwriteClientError) -> AppwriteResponse {
+        var request = HTTPClientRequest(url: instance.baseURL + forwarded.pathAndQuery)
+        request.method = forwarded.method
+        request.tlsConfiguration = instance.tls.clientConfiguration
+        if forwarded.sendsProject { request.headers.add(name: "X-Appwrite-Project", value: instance.projectID) }
+        if forwarded.sendsKey { request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value) }
+        request.headers.add(name: "User-Agent", value: userAgent)
+        for (name, value) in forwarded.headers { request.headers.add(name: name, value: value) }
+        if let body = forwarded.body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        return try await exchange(request, with: instance, refusingRedirects: false)
     }
 
     func send(
@@ -127,11 +125,18 @@ public struct AppwriteClient: Sendable {
             }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        return try await exchange(request, with: instance, refusingRedirects: true)
+    }
+
+    /// Sends, collects the answer (bounded) and decodes it once into an `AppwriteResponse`.
+    private func exchange(_ request: HTTPClientRequest, with instance: InstanceConfig, refusingRedirects: Bool)
+        async throws(AppwriteClientError) -> AppwriteResponse
+    {
         let timeout = TimeAmount.milliseconds(Int64(instance.timeoutSeconds * 1000))
         do {
             let response = try await httpClient.execute(request, timeout: timeout)
             let status = Int(response.status.code)
-            if (300..<400).contains(status) {
+            if refusingRedirects, (300..<400).contains(status) {
                 let location = response.headers.first(name: "Location") ?? "nowhere"
                 throw AppwriteClientError.invalidResponse(
                     "Appwrite answered a redirect (HTTP \(status) to \(location)); set url to the final address"

@@ -1,19 +1,28 @@
-/// What an Appwrite server answered, kept as raw bytes so an Execution passes through unchanged.
+/// What an Appwrite server answered: the raw bytes, so an Execution passes through unchanged, and
+/// the document they hold, decoded once on arrival. The HTTP mapping, the outbox, the events and
+/// the log line all read `json` and `error`; nothing parses `body` again.
 public struct AppwriteResponse: Sendable {
-    public var status: Int
-    public var body: [UInt8]
+    public let status: Int
+    public let body: [UInt8]
+    /// The body as JSON; nil when it is empty or not JSON.
+    public let json: JSONValue?
 
     public init(status: Int, body: [UInt8]) {
         self.status = status
         self.body = body
+        self.json = body.isEmpty ? nil : try? JSONParser.parse(body)
     }
 
     public var isSuccess: Bool { (200..<300).contains(status) }
 
     /// Appwrite's error envelope, when the body is one.
-    public var error: AppwriteErrorBody? { AppwriteErrorBody(parsing: body) }
+    public var error: AppwriteErrorBody? { json.flatMap(AppwriteErrorBody.init(document:)) }
 
-    public var json: JSONValue? { try? JSONParser.parse(body) }
+    /// The created or read object (an Execution, a Message), when the answer is a success with one.
+    public var object: JSONObject? {
+        guard isSuccess, case .object(let object)? = json else { return nil }
+        return object
+    }
 }
 
 /// Appwrite's error envelope: `{"message", "code", "type", "version"}`.
@@ -30,10 +39,8 @@ public struct AppwriteErrorBody: Sendable, Equatable {
         self.version = version
     }
 
-    init?(parsing bytes: [UInt8]) {
-        guard let json = try? JSONParser.parse(bytes), case .object(let object) = json,
-            let type = object["type"]?.stringValue
-        else { return nil }
+    init?(document: JSONValue) {
+        guard case .object(let object) = document, let type = object["type"]?.stringValue else { return nil }
         self.type = type
         self.message = object["message"]?.stringValue ?? ""
         if case .number(let text)? = object["code"] { self.code = Int(text) }

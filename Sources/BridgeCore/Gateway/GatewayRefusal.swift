@@ -88,3 +88,25 @@ struct GatewayRefusal: Error, Sendable {
 
     static let internalFailure = GatewayRefusal(status: 500, type: "general_unknown", message: "Server Error")
 }
+
+extension GatewayRefusal {
+    /// The pipeline's refusals in Appwrite's terms: a full `max_concurrency` queue is Appwrite's
+    /// rate limit, an unreachable instance the bridge's own 502/504.
+    init(_ error: BridgeError, instance: InstanceConfig) {
+        switch error {
+        case .overloaded(_, _, let retryAfterSeconds):
+            self = .rateLimited(retryAfterSeconds: retryAfterSeconds)
+        case .upstreamFailed(_, let failure):
+            let timeout = failure.isTimeout
+            let reason = timeout ? "no answer within \(instance.timeoutSeconds) s" : failure.reason
+            self = .unavailable(instance, reason: reason, timeout: timeout)
+        case .forbidden, .functionNotAllowed:
+            self = .missingScopes(
+                GatewayRoutes.writeScopes,
+                actor: "app.\(instance.projectID)@service.\(GatewayAccess.hostname(of: instance)) (role: applications)"
+            )
+        default:
+            self = .internalFailure
+        }
+    }
+}

@@ -65,7 +65,6 @@ public enum BridgeApplication {
             metrics: metrics
         )
         let checkRequests = CheckRequests()
-        let executor = FunctionExecutor(client: client, logger: logger, metrics: metrics, checkRequests: checkRequests)
         let hub = BridgeEventHub(maximumStreams: config.limits.maximumEventStreams, metrics: metrics)
         let tracker = ExecutionTracker(client: client, hub: hub, logger: logger)
         let outbox: Outbox
@@ -87,26 +86,28 @@ public enum BridgeApplication {
             logger.notice("the outbox holds \(pending) queued execution(s); delivering them", metadata: ["outbox": "\(outbox.path)"])
         }
 
-        // HEAD on every GET route, generically; wrong methods on known paths: 405 (below).
-        let router = Router(context: BridgeRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: InFlightRequestsMiddleware(requests: state.requests))
-        router.add(middleware: ErrorMiddleware(state: state))
-        let limiters = ConcurrencyLimiters(metrics: metrics)
-        BridgeAPI(
-            state: state,
-            executor: executor,
-            reloader: reloader,
-            metrics: metrics,
+        let pipeline = ExecutionPipeline(
+            client: client,
+            limiters: ConcurrencyLimiters(metrics: metrics),
             outbox: outbox,
-            limiters: limiters,
             tracker: tracker,
-            identity: identity,
+            state: state,
+            metrics: metrics,
+            checkRequests: checkRequests,
             logger: logger
         )
-        .register(on: router)
-        AppwriteGateway(state: state, client: client, tracker: tracker, logger: logger, limiters: limiters, metrics: metrics)
-            .register(on: router)
-        router.answerWrongMethodsWith405()
+        let router = BridgeRouter.make(
+            .init(
+                state: state,
+                pipeline: pipeline,
+                reloader: reloader,
+                outbox: outbox,
+                hub: hub,
+                metrics: metrics,
+                identity: identity,
+                logger: logger
+            )
+        )
 
         let descriptors = DescriptorLimit.raiseToHardLimit()
         let connections = ConnectionRegistry(
@@ -132,7 +133,7 @@ public enum BridgeApplication {
                 checkRequests: checkRequests
             )
         ]
-        services.append(OutboxDelivery(outbox: outbox, state: state, client: client, logger: logger))
+        services.append(OutboxDelivery(outbox: outbox, state: state, pipeline: pipeline, logger: logger))
         services.append(EventStreamsService(hub: hub))
         services.append(StateEventsService(state: state, outbox: outbox, hub: hub))
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 public struct OutboxDelivery: Service {
     let outbox: Outbox
     let state: BridgeState
-    let client: AppwriteClient
+    let pipeline: ExecutionPipeline
     let logger: Logger
     let firstRetry: Duration
     let maximumRetry: Duration
@@ -21,7 +21,7 @@ public struct OutboxDelivery: Service {
     public init(
         outbox: Outbox,
         state: BridgeState,
-        client: AppwriteClient,
+        pipeline: ExecutionPipeline,
         logger: Logger,
         firstRetry: Duration = .seconds(1),
         maximumRetry: Duration = .seconds(60),
@@ -29,7 +29,7 @@ public struct OutboxDelivery: Service {
     ) {
         self.outbox = outbox
         self.state = state
-        self.client = client
+        self.pipeline = pipeline
         self.logger = logger
         self.firstRetry = firstRetry
         self.maximumRetry = maximumRetry
@@ -189,13 +189,12 @@ public struct OutboxDelivery: Service {
         }
         let response: AppwriteResponse
         do {
-            switch request {
-            case .execution(let execution): response = try await client.createExecution(execution, on: instance)
-            case .message(let message): response = try await client.createMessage(message, on: instance)
-            case .upload(let upload): response = try await client.createFile(upload.file, from: upload.spool, on: instance)
-            }
+            let call = PipelineCall(origin: .outbox, config: state.current.config, instance: instance, request: request.upstream)
+            guard case .answered(let answer) = try await pipeline.run(call) else { return .retry(reason: "not answered") }
+            response = answer
         } catch {
-            return .retry(reason: error.reason)
+            if case .upstreamFailed(_, let failure) = error { return .retry(reason: failure.reason) }
+            return .drop(reason: error.message)
         }
         if case .upload(let upload) = request { return upload.outcome(of: response) }
         if (200..<300).contains(response.status) {
@@ -218,7 +217,6 @@ public struct OutboxDelivery: Service {
     }
 
     private static func createdID(_ response: AppwriteResponse) -> String? {
-        guard case .object(let object)? = response.json else { return nil }
-        return object["$id"]?.stringValue
+        response.object?["$id"]?.stringValue
     }
 }

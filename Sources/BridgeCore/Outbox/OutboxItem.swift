@@ -156,3 +156,14 @@ extension CreateExecutionRequest {
         )
     }
 }
+
+extension OutboxRequest {
+    /// What the pipeline sends for a queued item.
+    var upstream: UpstreamRequest {
+        switch self {
+        case .execution(let execution): .execution(execution)
+        case .message(let message): .message(message)
+        case .upload(let upload): .upload(upload)
+        }
+    }
+}

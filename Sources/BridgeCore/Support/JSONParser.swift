@@ -15,9 +15,14 @@ public struct JSONParser {
     /// The decoded text of a string with escapes, reused from one string to the next.
     private var scratch: [UInt8] = []
 
+    /// Counts parses in the current task (and its children) while set: how a test proves that a
+    /// call parses Appwrite's answer once. Unset, it costs one task-local read per parse.
+    @TaskLocal public static var parseCounter: ParseCounter?
+
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError)
         -> JSONValue
     {
+        parseCounter?.increment()
         if let offset = firstInvalidUTF8Offset(bytes) { throw .invalidUTF8(offset: offset) }
         var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
         parser.skipWhitespace()

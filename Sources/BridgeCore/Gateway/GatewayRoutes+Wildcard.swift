@@ -1,10 +1,10 @@
 import HTTPTypes
 import Hummingbird
 
-extension AppwriteGateway {
+extension GatewayRoutes {
     /// Appwrite's wildcard route for any other `/v1` path or method: checked like every API route
     /// (project, key, scope "global"), then 404 `general_route_not_found`. Nothing is sent.
-    func registerWildcard(on router: Router<BridgeRequestContext>) {
+    func addWildcard(to routes: RouteCollection<BridgeRequestContext>) {
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
         let served: [(String, [HTTPRequest.Method])] = [
             ("/v1/**", []), ("/v1/health", [.get]), ("/v1/health/version", [.get]),
@@ -12,8 +12,8 @@ extension AppwriteGateway {
         ]
         for (path, taken) in served {
             for method in methods where !taken.contains(method) {
-                router.on(RouterPath(path), method: method) { request, _ in
-                    await answer(request) { access in
+                routes.on(RouterPath(path), method: method) { request, _ in
+                    await answer(request) { access -> (GatewayCaller, UpstreamRequest) in
                         _ = try access.caller(of: request, scopes: ["global"], functionID: nil)
                         throw GatewayRefusal.routeNotFound
                     }

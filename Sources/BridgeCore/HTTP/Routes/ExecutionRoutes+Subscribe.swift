@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-extension BridgeAPI {
+extension ExecutionRoutes {
     /// A listener for `GET /api/events`: `?channels=a,b` filters, `Last-Event-ID` (or
     /// `?last_event_id=` for clients that cannot set headers) resumes after a reconnect.
-    func subscribeToEvents(request: Request, maySee: @escaping @Sendable (String) -> Bool) throws -> EventSubscription {
+    func subscribe(request: Request, maySee: @escaping @Sendable (String) -> Bool) throws -> EventSubscription {
         let channels = Set(
             request.uri.queryParameters.getAll("channels").flatMap {
                 $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

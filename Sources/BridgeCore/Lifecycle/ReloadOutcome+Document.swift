@@ -1,0 +1,26 @@
+extension ReloadOutcome {
+    /// `POST /api/reload`'s answer: what changed, or where bridge.yaml is wrong.
+    var document: JSONValue {
+        var object = JSONObject([
+            ("reloaded", .bool(succeeded)),
+            ("generation", .number(String(generation))),
+        ])
+        if let error {
+            object["error"] = .object(
+                JSONObject([
+                    ("code", "invalid_config"),
+                    ("message", .string(error.description)),
+                    ("file", .string(error.file)),
+                    ("line", error.line.map { .number(String($0)) } ?? .null),
+                    ("column", error.column.map { .number(String($0)) } ?? .null),
+                ])
+            )
+        } else {
+            object["added"] = .array(added.map(JSONValue.string))
+            object["removed"] = .array(removed.map(JSONValue.string))
+            object["changed"] = .array(changed.map(JSONValue.string))
+            object["notes"] = .array(notes.map(JSONValue.string))
+        }
+        return .object(object)
+    }
+}

@@ -1,0 +1,28 @@
+extension ExecutionPipeline {
+    /// The caller's token and the instance's `functions:` list, the callback allowlist, and
+    /// whether `function_wait` can work with the instance's key. Refused before anything is sent.
+    func authorize(_ call: PipelineCall) throws(BridgeError) {
+        let instance = call.instance
+        if let token = call.token, !token.instances.allows(instance.projectID) {
+            throw .forbidden(tokenName: token.name, projectID: instance.projectID)
+        }
+        // A gateway guest goes on without the instance's key: Appwrite's own permissions decide.
+        if let functionID = call.request.functionID, call.request.sendsKey {
+            try Self.checkFunction(functionID, token: call.token, instance: instance)
+        }
+        if let url = call.callbackURL, !call.config.allowsCallback(to: url) { throw .callbackNotAllowed(url) }
+        if call.wait != nil, let read = state?.health(of: instance.projectID).read, read.state == .missingScope {
+            throw .waitUnavailable(projectID: instance.projectID, reason: read.reason ?? "the API key lacks executions.read")
+        }
+    }
+
+    /// Both allowlists a function must be on: the token's and the instance's.
+    static func checkFunction(_ functionID: String, token: AccessToken?, instance: InstanceConfig) throws(BridgeError) {
+        if let token, !token.functions.allows(functionID) {
+            throw .functionNotAllowed(functionID: functionID, by: "token '\(token.name)'")
+        }
+        if !instance.functions.allows(functionID) {
+            throw .functionNotAllowed(functionID: functionID, by: "the functions list of instance '\(instance.projectID)'")
+        }
+    }
+}
