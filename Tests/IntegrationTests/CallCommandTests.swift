@@ -76,4 +76,41 @@ struct CallCommandTests {
             #expect(bad.output.contains("function_method"))
         }
     }
+
+    /// `call --via` goes through the bridge's pipeline: a full `max_concurrency` queue refuses it
+    /// (429, Retry-After) and it never reaches Appwrite.
+    @Test func viaARunningBridgeHonoursConcurrencyLimits() async throws {
+        try await TestServers.run(
+            simulators: [Fixtures.homeSimulator(), Fixtures.garageSimulator()],
+            files: Fixtures.files,
+            environment: Fixtures.environment,
+            bridgeYAML: {
+                Fixtures.twoInstanceYAML($0).replacingOccurrences(
+                    of: "timeout_seconds: 2",
+                    with: "timeout_seconds: 10\n    max_concurrency: 1\n    max_queue: 0\n    queue_timeout_seconds: 4"
+                )
+            }
+        ) { servers in
+            let holder = Task { try await run(["home1234", "slow", "--via", servers.bridgeURL]) }
+            // The first call holds the only slot once the gauge says so; no sleep guesses it.
+            let deadline = ContinuousClock.now + .seconds(20)
+            var held = false
+            while !held, ContinuousClock.now < deadline {
+                let metrics = try await HTTP.get("\(servers.bridgeURL)/metrics").text
+                held = metrics.contains(#"appwrite_bridge_concurrency_in_flight{limit="home1234"} 1"#)
+                if !held { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(held, "the first call never took the slot")
+            let refused = try await run(["home1234", "echo", "--via", servers.bridgeURL])
+            #expect(refused.status == 1, "\(refused.output)")
+            #expect(refused.output.contains("HTTP 429"), "\(refused.output)")
+            #expect(refused.output.contains("max_concurrency"), "\(refused.output)")
+            #expect(refused.output.contains("Retry-After: 4 s"), "\(refused.output)")
+            #expect(try await holder.value.status == 0)
+            let created = await servers.simulators[0].state.recordedRequests().filter { $0.path == "/v1/functions/echo/executions" }
+            #expect(created.isEmpty, "the refused call never reached Appwrite")
+            let metrics = try await HTTP.get("\(servers.bridgeURL)/metrics").text
+            #expect(metrics.contains(#"appwrite_bridge_concurrency_rejected_total{limit="home1234",reason="queue_full"} 1"#), "\(metrics)")
+        }
+    }
 }
