@@ -1,7 +1,13 @@
 import ArgumentParser
 import BridgeCore
+import Dispatch
+import NIOCore
+import NIOPosix
 
-@main
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct AppwriteBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appwrite-bridge",
@@ -10,4 +16,20 @@ struct AppwriteBridgeCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, CheckCommand.self, CallCommand.self, UploadCommand.self],
         defaultSubcommand: ServeCommand.self
     )
+}
+
+@main
+enum Main {
+    /// Swift concurrency runs on NIO's event loops, so a request no longer hops between the
+    /// loops (sockets) and the concurrency pool (handlers) on every await. That must be in place
+    /// before the first task starts, hence a synchronous `main` that starts the parsed command
+    /// itself; ArgumentParser still dispatches every subcommand and sets the exit status.
+    static func main() {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Task {
+            await AppwriteBridgeCommand.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
 }
