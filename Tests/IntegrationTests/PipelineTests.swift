@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import AppwriteSimulator
+import AsyncHTTPClient
 @testable import BridgeCore
 import Foundation
 import Logging

@@ -2,11 +2,11 @@ import AppwriteSimulator
 import AsyncHTTPClient
 import BridgeCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import HTTPTypes
 import ServiceLifecycle
 import Synchronization
 import Testing

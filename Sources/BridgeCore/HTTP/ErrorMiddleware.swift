@@ -1,6 +1,6 @@
-import Logging
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Gives every failure, including Hummingbird's own (unknown route, body too large), the bridge's
 /// JSON envelope, so a client never has to parse an empty or plain-text error.

@@ -1,6 +1,6 @@
 import CoreMetrics
-import Synchronization
 import Prometheus
+import Synchronization
 
 /// The bridge's metrics, recorded through swift-metrics into a Prometheus registry owned by this
 /// application (not the process-global one), so two bridges in one test process never mix counts.

@@ -1,4 +1,5 @@
 import Logging
+
 extension ExecutionPipeline {
     static let behindQueueReason = "earlier calls for this instance are still queued"
 
