@@ -33,7 +33,7 @@ public struct ConfigLoader: Sendable {
                 throw ConfigError(file: file, line: 1, column: 1, message: "the file is empty; it needs 'instances'")
             }
             do {
-                document = try YAMLDecoder().decode(ConfigFile.self, from: node)
+                document = try NodeDecoder.decode(ConfigFile.self, from: node)
             } catch let error as DecodingError {
                 throw Self.locate(error, in: node).located(in: file)
             }

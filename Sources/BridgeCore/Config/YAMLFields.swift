@@ -9,11 +9,11 @@ struct YAMLFields {
 
     init(decoder: any Decoder, allowed: [String]) throws {
         path = Self.describe(decoder.codingPath)
-        mark = decoder.mark
+        mark = decoder.nodeMark
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         var marks: [String: Mark] = [:]
         for key in container.allKeys {
-            let valueMark = try container.superDecoder(forKey: key).mark
+            let valueMark = try container.superDecoder(forKey: key).nodeMark
             guard allowed.contains(key.stringValue) else {
                 throw ConfigIssue(
                     line: valueMark?.line,

@@ -11,39 +11,52 @@ struct StateEventsService: Service {
     let hub: BridgeEventHub
 
     func run() async {
-        var announced = Snapshot(state: state, outbox: outbox)
+        var announced = Snapshot(state: state, outbox: outbox, previous: nil)
         for await _ in state.changes.changes.cancelOnGracefulShutdown() {
-            let now = Snapshot(state: state, outbox: outbox)
+            let now = Snapshot(state: state, outbox: outbox, previous: announced)
             if now.catalogue != announced.catalogue {
                 hub.publish(.catalogueChanged(generation: now.generation))
             }
-            for (projectID, document) in now.instances where announced.instances[projectID]?.text != document.text {
-                hub.publish(.instanceChanged(projectID: projectID, document: document.value))
+            for (projectID, entry) in now.instances where announced.instances[projectID]?.text != entry.text {
+                let document = InstanceDocument.make(entry.instance, health: entry.health, outboxPending: entry.pending)
+                hub.publish(.instanceChanged(projectID: projectID, document: document))
             }
             announced = now
         }
     }
 
-    /// What the catalogue and the instances look like at one moment, as compact JSON text.
+    /// What the catalogue and the instances look like at one moment, as compact JSON text. Only
+    /// what an event would carry is built: the catalogue once per configuration generation, an
+    /// instance's full document only when it is announced.
     private struct Snapshot {
+        struct Entry {
+            var instance: InstanceConfig
+            var health: InstanceHealth
+            var pending: Int
+            var text: String
+        }
+
         var generation: Int
         var catalogue: String
-        var instances: [String: (value: JSONValue, text: String)] = [:]
+        var instances: [String: Entry] = [:]
 
-        init(state: BridgeState, outbox: Outbox) {
+        init(state: BridgeState, outbox: Outbox, previous: Snapshot?) {
             let current = state.current
             generation = current.generation
-            catalogue = ServiceCatalog.describe(current.config.instances).serialized
+            if let previous, previous.generation == generation {
+                catalogue = previous.catalogue
+            } else {
+                catalogue = ServiceCatalog.describe(current.config.instances).serialized
+            }
+            instances.reserveCapacity(current.config.instances.count)
             for instance in current.config.instances {
                 let health = state.health(of: instance.projectID)
                 let pending = outbox.pending(projectID: instance.projectID)
-                let document = InstanceDocument.make(instance, health: health, outboxPending: pending)
                 // A recheck that found the same state only moves checked_at: not worth an event.
                 var unstamped = health
                 unstamped.checkedAt = nil
-                instances[instance.projectID] = (
-                    document, InstanceDocument.make(instance, health: unstamped, outboxPending: pending).serialized
-                )
+                let text = InstanceDocument.make(instance, health: unstamped, outboxPending: pending).serialized
+                instances[instance.projectID] = Entry(instance: instance, health: health, pending: pending, text: text)
             }
         }
     }
