@@ -17,7 +17,7 @@ struct StateEventsService: Service {
             if now.catalogue != announced.catalogue {
                 hub.publish(.catalogueChanged(generation: now.generation))
             }
-            for (projectID, entry) in now.instances where announced.instances[projectID]?.text != entry.text {
+            for (projectID, entry) in now.instances where announced.instances[projectID]?.unstamped != entry.unstamped {
                 let document = InstanceDocument.make(entry.instance, health: entry.health, outboxPending: entry.pending)
                 hub.publish(.instanceChanged(projectID: projectID, document: document))
             }
@@ -25,7 +25,7 @@ struct StateEventsService: Service {
         }
     }
 
-    /// What the catalogue and the instances look like at one moment, as compact JSON text. Only
+    /// What the catalogue and the instances look like at one moment. Only
     /// what an event would carry is built: the catalogue once per configuration generation, an
     /// instance's full document only when it is announced.
     private struct Snapshot {
@@ -33,7 +33,8 @@ struct StateEventsService: Service {
             var instance: InstanceConfig
             var health: InstanceHealth
             var pending: Int
-            var text: String
+            /// The document without `checked_at`, compared, never serialized.
+            var unstamped: JSONValue
         }
 
         var generation: Int
@@ -55,8 +56,8 @@ struct StateEventsService: Service {
                 // A recheck that found the same state only moves checked_at: not worth an event.
                 var unstamped = health
                 unstamped.checkedAt = nil
-                let text = InstanceDocument.make(instance, health: unstamped, outboxPending: pending).serialized
-                instances[instance.projectID] = Entry(instance: instance, health: health, pending: pending, text: text)
+                let document = InstanceDocument.make(instance, health: unstamped, outboxPending: pending)
+                instances[instance.projectID] = Entry(instance: instance, health: health, pending: pending, unstamped: document)
             }
         }
     }

@@ -97,10 +97,9 @@ public actor ConfigReloader {
             for await (projectID, health) in group { results[projectID] = health }
             return results
         }
+        let before = Dictionary(uniqueKeysWithValues: toCheck.map { ($0.projectID, state.health(of: $0.projectID)) })
         outcome.generation = state.install(config, measured: measured)
-        for instance in toCheck {
-            if let health = measured[instance.projectID] { InstanceMonitor.log(health, of: instance, logger: logger) }
-        }
+        logChecks(toCheck, measured: measured, before: before)
         logger.info(
             "configuration generation \(outcome.generation) active",
             metadata: [
@@ -109,5 +108,25 @@ public actor ConfigReloader {
             ]
         )
         return outcome
+    }
+
+    /// Each checked instance's result, as at start. A large file changed wholesale (hundreds of
+    /// instances) gets a line per instance whose state changed and one summary line instead of
+    /// a line per instance.
+    private func logChecks(_ checked: [InstanceConfig], measured: [String: InstanceHealth], before: [String: InstanceHealth]) {
+        let quietAbove = 10
+        var unchanged = 0
+        for instance in checked {
+            guard let health = measured[instance.projectID] else { continue }
+            let previous = before[instance.projectID]
+            if checked.count > quietAbove, let previous, previous.state == health.state, previous.reason == health.reason {
+                unchanged += 1
+            } else {
+                InstanceMonitor.log(health, of: instance, logger: logger)
+            }
+        }
+        if unchanged > 0 {
+            logger.info("\(unchanged) of \(checked.count) checked instances kept their state", metadata: ["instances": "\(state.summary)"])
+        }
     }
 }
