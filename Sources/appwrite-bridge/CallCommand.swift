@@ -47,14 +47,7 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait with --wait (1 to 900, default 60).")
     var waitTimeout: Int?
 
-    @Option(help: "A running bridge, e.g. http://127.0.0.1:8787.")
-    var via: String?
-
-    @Option(help: "Bridge token for --via (default: $APPWRITE_BRIDGE_TOKEN).")
-    var token: String?
-
-    @Option(name: .shortAndLong, help: "bridge.yaml whose key is used when --via is not given.")
-    var config = "./bridge.yaml"
+    @OptionGroup var route: RouteOptions
 
     func validate() throws {
         if at != nil && `in` != nil { throw ValidationError("give --at or --in, not both") }
@@ -85,23 +78,16 @@ struct CallCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let result: OneShotCall.Result
-        if let via {
+        if let via = route.via {
             result = await OneShotCall.viaBridge(
                 via,
                 projectID: projectID,
                 payload: payload(),
-                token: token ?? environment["APPWRITE_BRIDGE_TOKEN"]
+                token: route.resolvedToken
             )
         } else {
-            let bridgeConfig: BridgeConfig
-            do {
-                bridgeConfig = try ConfigLoader(environment: environment).load(path: config)
-            } catch {
-                printError("appwrite-bridge: invalid configuration: \(error.description)")
-                throw ExitCode(OneShotCall.Outcome.error.rawValue)
-            }
+            let bridgeConfig = try route.loadConfig()
             result = await OneShotCall.direct(config: bridgeConfig, projectID: projectID, payload: payload())
         }
         if !result.output.isEmpty { print(result.output) }

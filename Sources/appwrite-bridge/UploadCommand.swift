@@ -28,20 +28,12 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(help: "File ID (default: unique()).")
     var fileID: String?
 
-    @Option(help: "A running bridge, e.g. http://127.0.0.1:8787.")
-    var via: String?
-
-    @Option(help: "Bridge token for --via (default: $APPWRITE_BRIDGE_TOKEN).")
-    var token: String?
-
-    @Option(name: .shortAndLong, help: "bridge.yaml whose key is used when --via is not given.")
-    var config = "./bridge.yaml"
+    @OptionGroup var route: RouteOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let fileName = name ?? URL(fileURLWithPath: file).lastPathComponent
         let result: OneShotUpload.Result
-        if let via {
+        if let via = route.via {
             result = await OneShotUpload.viaBridge(
                 via,
                 projectID: projectID,
@@ -49,16 +41,10 @@ struct UploadCommand: AsyncParsableCommand {
                 path: file,
                 fileName: fileName,
                 fileID: fileID,
-                token: token ?? environment["APPWRITE_BRIDGE_TOKEN"]
+                token: route.resolvedToken
             )
         } else {
-            let bridgeConfig: BridgeConfig
-            do {
-                bridgeConfig = try ConfigLoader(environment: environment).load(path: config)
-            } catch {
-                printError("appwrite-bridge: invalid configuration: \(error.description)")
-                throw ExitCode(1)
-            }
+            let bridgeConfig = try route.loadConfig()
             result = await OneShotUpload.direct(
                 config: bridgeConfig,
                 projectID: projectID,
