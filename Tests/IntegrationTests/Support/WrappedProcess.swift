@@ -8,10 +8,7 @@ import Testing
 /// A bridge (or simulator) started through `/bin/sh -c SCRIPT`, where the script prepares the
 /// process (`ulimit -n`, `unshare` and a mount) and ends in `exec "$@"`: after the exec the pid is
 /// the bridge's own, so its CPU time, limits and mounts can be read under /proc.
-final class WrappedProcess {
-    let process: Process
-    private let output = OutputBuffer()
-
+final class WrappedProcess: ChildProcess {
     init(
         script: String,
         launcher: [String] = [],
@@ -19,63 +16,13 @@ final class WrappedProcess {
         arguments: [String],
         environment: [String: String] = [:]
     ) throws {
-        let process = Process()
         let shell = ["/bin/sh", "-c", script, "sh", BridgeProcess.binaryDirectory.appendingPathComponent(binary).path] + arguments
         let command = launcher + shell
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        self.process = process
-        try ProcessLaunch.run(process)
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [output] in
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                output.append(String(decoding: data, as: UTF8.self))
-            }
-            output.close()
-        }
-    }
-
-    var log: String { output.text }
-    var pid: Int32 { process.processIdentifier }
-
-    func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !log.contains(text) {
-            if ContinuousClock.now > deadline || !process.isRunning && !log.contains(text) {
-                Issue.record("never logged '\(text)'; log so far:\n\(log)")
-                throw ProcessTestError.timeout
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
-    /// The port from "appwrite-bridge listening on http://127.0.0.1:PORT/api/".
-    func waitForPort() async throws -> Int {
-        try await waitForLog("appwrite-bridge listening on http://")
-        let line = try #require(log.split(separator: "\n").first { $0.contains("appwrite-bridge listening on http://") })
-        let afterHost = try #require(line.split(separator: "http://").last)
-        let port = afterHost.split(separator: ":").dropFirst().first?.split(separator: "/").first
-        return try #require(port.flatMap { Int($0) })
-    }
-
-    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw ProcessTestError.timeout
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let drained = ContinuousClock.now + .seconds(5)
-        while !output.isClosed, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(5)) }
-        return process.terminationStatus
+        try super.init(
+            executable: URL(fileURLWithPath: command[0]),
+            arguments: Array(command.dropFirst()),
+            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { $1 }
+        )
     }
 
     /// User plus system CPU time the process has used so far.
@@ -101,9 +48,5 @@ final class WrappedProcess {
     /// Open descriptors right now.
     var descriptorCount: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
