@@ -24,8 +24,11 @@ enum Main {
     /// loops (sockets) and the concurrency pool (handlers) on every await. That must be in place
     /// before the first task starts, hence a synchronous `main` that starts the parsed command
     /// itself; ArgumentParser still dispatches every subcommand and sets the exit status.
+    /// `APPWRITE_BRIDGE_NIO_EXECUTOR=0` keeps Swift's default pool, to measure the difference.
     static func main() {
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if getenv("APPWRITE_BRIDGE_NIO_EXECUTOR").map({ String(cString: $0) }) != "0" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         Task {
             await AppwriteBridgeCommand.main()
             exit(0)
