@@ -175,4 +175,17 @@ struct PayloadTranslationTests {
         #expect(ScheduleTime(parsing: "2030-01-01T24:00:00Z") == nil)
         #expect(ScheduleTime(parsing: "2030-01-01T12:05:00.000Z")?.isWholeMinute == true)
     }
+
+    @Test func thousandsOfUnknownFieldsGetAShortError() throws {
+        var object = JSONObject([("function_id", .string("f"))])
+        for index in 0..<40_000 { object["stray_\(index)"] = .bool(true) }
+        do {
+            _ = try ExecuteFunctionPayload.translate(.object(object))
+            Issue.record("40,000 unknown fields were accepted")
+        } catch {
+            #expect(error.field == "stray_0")
+            #expect(error.message.contains("'stray_9' and 39990 more"), "\(error.message.prefix(300))")
+            #expect(error.message.utf8.count < 1_000, "the error is \(error.message.utf8.count) bytes")
+        }
+    }
 }

@@ -84,6 +84,12 @@ public enum ExecuteFunctionPayload {
         return minute.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
     }
 
+    /// At most ten names: a body with thousands of stray keys must not get an error as large as itself.
+    static func list(_ names: [String]) -> String {
+        let shown = names.prefix(10).map { "'\(String($0.prefix(64)))'" }.joined(separator: ", ")
+        return names.count > 10 ? "\(shown) and \(names.count - 10) more" : shown
+    }
+
     static func translateRequest(_ payload: JSONValue, now: Date) throws(PayloadError) -> CreateExecutionRequest {
         guard case .object(let fields) = payload else {
             throw PayloadError(field: nil, "the payload must be a JSON object, got \(payload.typeName)")
@@ -92,7 +98,7 @@ public enum ExecuteFunctionPayload {
         if let first = unknown.first {
             throw PayloadError(
                 field: first,
-                "unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); allowed fields are \(fieldNames.joined(separator: ", "))"
+                "unknown field\(unknown.count > 1 ? "s" : "") \(Self.list(unknown)); allowed fields are \(fieldNames.joined(separator: ", "))"
             )
         }
 
