@@ -243,6 +243,13 @@ struct OutboxStoreTests {
         }
         #expect(reason.contains("late_schedule"))
 
+        // Without an offset Appwrite reads UTC: still a passed schedule, still dropped.
+        let bare = Self.lateItem(request(1, scheduledAt: "2020-01-01 07:00:00"))
+        guard case .drop = await try delivery(outbox, settings: "").deliver(bare) else {
+            Issue.record("a past schedule without an offset must be dropped too")
+            return
+        }
+
         var old = late
         old.request = request(1)
         old.createdAt = Date().addingTimeInterval(-2 * 3_600)

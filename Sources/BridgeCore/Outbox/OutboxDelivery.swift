@@ -177,7 +177,7 @@ public struct OutboxDelivery: Service {
             return .retry(reason: "instance '\(item.projectID)' is not in the configuration any more")
         }
         var request = item.request
-        if let text = request.scheduledAt, let schedule = ScheduleTime(parsing: text),
+        if let text = request.scheduledAt, let schedule = AppwriteRules.Schedule(parsing: text),
             schedule.date.timeIntervalSince(now) < AppwriteRules.minimumScheduleLead
         {
             switch settings.lateSchedule {
