@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -76,22 +77,31 @@ public enum OneShotUpload {
             return Result(exitCode: 1, output: "", message: "\(error.field.map { "\($0): " } ?? "")\(error.message)")
         }
         let httpClient = AppwriteClient.makeHTTPClient()
+        let quiet = Logger(label: "appwrite-bridge-upload") { _ in SwiftLogNoOpLogHandler() }
+        let pipeline = ExecutionPipeline.standalone(client: AppwriteClient(httpClient: httpClient), logger: quiet)
+        let call = PipelineCall(
+            origin: .commandLine,
+            config: config,
+            instance: instance,
+            request: .upload(QueuedUpload(file: file, spool: SpoolFile(path: path, size: size)))
+        )
+        let result = await run(call, through: pipeline)
+        try? await httpClient.shutdown()
+        return result
+    }
+
+    private static func run(_ call: PipelineCall, through pipeline: ExecutionPipeline) async -> Result {
         do {
-            let response = try await AppwriteClient(httpClient: httpClient).createFile(
-                file,
-                from: SpoolFile(path: path, size: size),
-                on: instance
-            )
-            try? await httpClient.shutdown()
-            let body = String(decoding: response.body, as: UTF8.self)
-            guard response.isSuccess else {
-                let detail = response.error.map { "\($0.type): \($0.message)" } ?? body
+            guard case .answered(let response) = try await pipeline.run(call) else {
+                return Result(exitCode: 1, output: "", message: "not stored")
+            }
+            return Result(exitCode: 0, output: String(decoding: response.body, as: UTF8.self))
+        } catch {
+            if case .upstreamRejected(_, let response) = error {
+                let detail = response.error.map { "\($0.type): \($0.message)" } ?? String(decoding: response.body, as: UTF8.self)
                 return Result(exitCode: 1, output: "", message: "Appwrite answered HTTP \(response.status): \(detail)")
             }
-            return Result(exitCode: 0, output: body)
-        } catch {
-            try? await httpClient.shutdown()
-            return Result(exitCode: 1, output: "", message: "Appwrite instance '\(projectID)': \(error.reason)")
+            return Result(exitCode: 1, output: "", message: error.message)
         }
     }
 }
