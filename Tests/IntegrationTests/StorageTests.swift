@@ -164,6 +164,8 @@ struct StorageTests {
             #expect(reply.json["service_response"]?["chunksUploaded"] == .number("3"))
             try await expectThreeChunks(servers, size: bytes.count, fileID: fileID)
             #expect(await stored(servers, fileID)?.bytes == bytes)
+            let metrics = try await HTTP.get("\(servers.bridgeURL)/metrics").text
+            #expect(metrics.contains(#"appwrite_bridge_requests_total{action="upload_file_home1234",status="200"} 1"#), "\(metrics)")
         }
     }
 

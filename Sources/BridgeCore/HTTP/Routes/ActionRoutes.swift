@@ -18,7 +18,9 @@ struct ActionRoutes {
             let config = state.current.config
             let action = try context.parameters.require("action")
             // Only configured actions get their own label: a scanner must not grow the registry.
-            let label = config.target(ofAction: action) != nil ? action : "unknown"
+            let known = config.target(ofAction: action) != nil
+                || ActionName.uploadFileProjectID(action).flatMap { config.instance(projectID: $0)?.storage } != nil
+            let label = known ? action : "unknown"
             do {
                 let response = try await call(action, config: config, request: request, context: context)
                 metrics.recordRequest(action: label, status: Int(response.status.code))
