@@ -43,7 +43,8 @@ struct GatewayTests {
     }
 
     /// The SDK releases built for Appwrite 1.9.6 (Tests/sdk/requirements.txt), installed once into
-    /// .build/sdk-python: the newest releases on PyPI expect a newer server's models.
+    /// .build/sdk-python when `swift test` runs outside Tests/run (which brings its own venv): the
+    /// newest releases on PyPI expect a newer server's models.
     static func pinnedPythonSDKs(requirements: String) async throws -> String {
         let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/sdk-python").path
@@ -63,15 +64,19 @@ struct GatewayTests {
     func runSDKScript(_ name: String, servers: TestServers) async throws -> (status: Int32, output: String) {
         let sdkFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sdk")
-        let packages = try await SDKInstallation.shared.packages {
-            try await Self.pinnedPythonSDKs(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
-        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken,
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
+        let script = [sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken]
+        if let python = ProcessInfo.processInfo.environment["APPWRITE_BRIDGE_TEST_PYTHON"] {
+            // Tests/run's venv (Tests/python-env) has the pinned SDKs installed.
+            process.arguments = [python] + script
+        } else {
+            let packages = try await SDKInstallation.shared.packages {
+                try await Self.pinnedPythonSDKs(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
+            }
+            process.arguments = ["python3"] + script
+            process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
+        }
         let output = try await Self.runToEnd(process)
         if output.contains("No module named 'appwrite") {
             Issue.record("an Appwrite SDK for Python is missing: python3 -m pip install -r Tests/sdk/requirements.txt")
