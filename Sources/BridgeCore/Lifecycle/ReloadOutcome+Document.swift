@@ -6,15 +6,7 @@ extension ReloadOutcome {
             ("generation", .number(String(generation))),
         ])
         if let error {
-            object["error"] = .object(
-                JSONObject([
-                    ("code", "invalid_config"),
-                    ("message", .string(error.description)),
-                    ("file", .string(error.file)),
-                    ("line", error.line.map { .number(String($0)) } ?? .null),
-                    ("column", error.column.map { .number(String($0)) } ?? .null),
-                ])
-            )
+            object["error"] = error.document
         } else {
             object["added"] = .array(added.map(JSONValue.string))
             object["removed"] = .array(removed.map(JSONValue.string))

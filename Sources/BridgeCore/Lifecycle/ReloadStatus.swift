@@ -27,18 +27,7 @@ extension BridgeState {
                 ("state", "failed"),
                 ("generation", .number(String(failure.servingGeneration))),
                 ("failed_at", .string(Timestamp.iso8601(failure.failedAt))),
-                (
-                    "error",
-                    .object(
-                        JSONObject([
-                            ("code", "invalid_config"),
-                            ("message", .string(error.description)),
-                            ("file", .string(error.file)),
-                            ("line", error.line.map { .number(String($0)) } ?? .null),
-                            ("column", error.column.map { .number(String($0)) } ?? .null),
-                        ])
-                    )
-                ),
+                ("error", error.document),
             ])
         )
     }
