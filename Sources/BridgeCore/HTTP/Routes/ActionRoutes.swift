@@ -18,7 +18,8 @@ struct ActionRoutes {
             let config = state.current.config
             let action = try context.parameters.require("action")
             // Only configured actions get their own label: a scanner must not grow the registry.
-            let known = config.target(ofAction: action) != nil
+            let known =
+                config.target(ofAction: action) != nil
                 || ActionName.uploadFileProjectID(action).flatMap { config.instance(projectID: $0)?.storage } != nil
             let label = known ? action : "unknown"
             do {

@@ -21,7 +21,12 @@ struct StorageRoutes: Sendable {
 
     /// `upload_file_<project_id>`, dispatched from the action route.
     func uploadAction(projectID: String, config: BridgeConfig, request: Request, context: BridgeRequestContext) async throws -> Response {
-        let instance = try storageInstance(projectID, config: config, context: context, unknown: .unknownAction(ActionName.uploadFile(projectID: projectID)))
+        let instance = try storageInstance(
+            projectID,
+            config: config,
+            context: context,
+            unknown: .unknownAction(ActionName.uploadFile(projectID: projectID))
+        )
         // Base64 adds a third: the JSON limit grows with max_upload_bytes for this action only.
         let limit = max(config.limits.maximumBodyBytes, config.limits.maximumUploadBytes / 3 * 4 + 64 * 1024)
         let payload = try await RequestBody.json(request, limit: limit)
@@ -134,7 +139,10 @@ struct StorageRoutes: Sendable {
 
     private func checkBucket(_ bucketID: String, of instance: InstanceConfig) throws {
         guard instance.storage?.buckets.allows(bucketID) ?? false else {
-            throw BridgeError.notAllowed(field: "bucket_id", "bucket '\(bucketID)' is not on the buckets list of instance '\(instance.projectID)'")
+            throw BridgeError.notAllowed(
+                field: "bucket_id",
+                "bucket '\(bucketID)' is not on the buckets list of instance '\(instance.projectID)'"
+            )
         }
     }
 }
