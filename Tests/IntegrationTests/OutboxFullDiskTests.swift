@@ -34,9 +34,8 @@ struct OutboxFullDiskTests {
         return path
     }
 
-    @Test(.enabled(if: canMountTmpfs, "needs unshare and a tmpfs mount (user namespaces); skipped: cannot mount one here"))
-    func aDeliveredItemIsNotSentAgainWhenItsDeleteFailsAndTheQueueMoves() async throws {
-        let port = try unusedLoopbackPort()
+    /// A folder with bridge.yaml (one instance on `upstreamPort`, state_dir inside) and its key.
+    static func configFolder(upstreamPort port: Int) throws -> (folder: String, stateDir: String) {
         let folder = NSTemporaryDirectory() + "bridge-fulldisk-\(UUID().uuidString)"
         let stateDir = folder + "/state"
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
@@ -50,6 +49,13 @@ struct OutboxFullDiskTests {
             api_key_file: home.key
             timeout_seconds: 2
         """.write(toFile: folder + "/bridge.yaml", atomically: true, encoding: .utf8)
+        return (folder, stateDir)
+    }
+
+    @Test(.enabled(if: canMountTmpfs, "needs unshare and a tmpfs mount (user namespaces); skipped: cannot mount one here"))
+    func aDeliveredItemIsNotSentAgainWhenItsDeleteFailsAndTheQueueMoves() async throws {
+        let port = try unusedLoopbackPort()
+        let (folder, stateDir) = try Self.configFolder(upstreamPort: port)
         // A 256 KiB tmpfs over state_dir, in a mount namespace of the bridge's own.
         let bridge = try WrappedProcess(
             script: "mount -t tmpfs -o size=256k tmpfs '\(stateDir)' && exec \"$@\"",
@@ -89,19 +95,7 @@ struct OutboxFullDiskTests {
     @Test(.enabled(if: canMountTmpfs, "needs unshare and a tmpfs mount (user namespaces); skipped: cannot mount one here"))
     func aRestartOnAFullDiskSendsAnItemAtMostTwice() async throws {
         let port = try unusedLoopbackPort()
-        let folder = NSTemporaryDirectory() + "bridge-fulldisk-\(UUID().uuidString)"
-        let stateDir = folder + "/state"
-        try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
-        try (Fixtures.homeKey + "\n").write(toFile: folder + "/home.key", atomically: true, encoding: .utf8)
-        try """
-        listen: 127.0.0.1:0
-        state_dir: \(stateDir)
-        instances:
-          - project_id: home1234
-            url: http://127.0.0.1:\(port)/v1
-            api_key_file: home.key
-            timeout_seconds: 2
-        """.write(toFile: folder + "/bridge.yaml", atomically: true, encoding: .utf8)
+        let (folder, stateDir) = try Self.configFolder(upstreamPort: port)
         // The tmpfs lives as long as this holder, so it outlives each bridge.
         let holder = try WrappedProcess(
             script: "mount -t tmpfs -o size=256k tmpfs '\(stateDir)' && echo mounted && exec sleep 600",

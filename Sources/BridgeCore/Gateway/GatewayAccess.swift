@@ -74,7 +74,7 @@ struct GatewayAccess {
         -> GatewayCaller
     {
         if let functionID, token.map({ !$0.functions.allows(functionID) }) ?? false || !instance.functions.allows(functionID) {
-            throw .missingScopes(scopes, actor: "app.\(instance.projectID)@service.\(Self.hostname(of: instance)) (role: applications)")
+            throw .missingScopes(scopes, actor: Self.keyActor(of: instance))
         }
         return .key(instance)
     }
@@ -85,6 +85,11 @@ struct GatewayAccess {
         guard let header = request.headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
+    }
+
+    /// Who Appwrite says is missing a scope when an API key of `instance`'s project calls.
+    static func keyActor(of instance: InstanceConfig) -> String {
+        "app.\(instance.projectID)@service.\(hostname(of: instance)) (role: applications)"
     }
 
     /// The host Appwrite names in scope errors: the one the bridge sends the call to.

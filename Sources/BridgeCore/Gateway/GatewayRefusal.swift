@@ -101,10 +101,7 @@ extension GatewayRefusal {
             let reason = timeout ? "no answer within \(instance.timeoutSeconds) s" : failure.reason
             self = .unavailable(instance, reason: reason, timeout: timeout)
         case .forbidden, .functionNotAllowed:
-            self = .missingScopes(
-                GatewayRoutes.writeScopes,
-                actor: "app.\(instance.projectID)@service.\(GatewayAccess.hostname(of: instance)) (role: applications)"
-            )
+            self = .missingScopes(GatewayRoutes.writeScopes, actor: GatewayAccess.keyActor(of: instance))
         default:
             self = .internalFailure
         }

@@ -12,4 +12,9 @@ public struct BridgeRequestContext: RequestContext {
     }
 
     func mayCall(instance projectID: String) -> Bool { token?.instances.allows(projectID) ?? true }
+
+    /// 403 unless the token's scope covers the instance.
+    func requireAccess(to projectID: String) throws(BridgeError) {
+        try ExecutionPipeline.checkScope(of: token, for: projectID)
+    }
 }

@@ -3,9 +3,7 @@ extension ExecutionPipeline {
     /// whether `function_wait` can work with the instance's key. Refused before anything is sent.
     func authorize(_ call: PipelineCall) throws(BridgeError) {
         let instance = call.instance
-        if let token = call.token, !token.instances.allows(instance.projectID) {
-            throw .forbidden(tokenName: token.name, projectID: instance.projectID)
-        }
+        try Self.checkScope(of: call.token, for: instance.projectID)
         // A gateway guest goes on without the instance's key: Appwrite's own permissions decide.
         if let functionID = call.request.functionID, call.request.sendsKey {
             try Self.checkFunction(functionID, token: call.token, instance: instance)
@@ -14,6 +12,12 @@ extension ExecutionPipeline {
         if call.wait != nil, let read = state?.health(of: instance.projectID).read, read.state == .missingScope {
             throw .waitUnavailable(projectID: instance.projectID, reason: read.reason ?? "the API key lacks executions.read")
         }
+    }
+
+    /// The token's `instances:` scope. Routes call it too, before reading a body: a caller
+    /// outside it learns nothing from payload errors.
+    static func checkScope(of token: AccessToken?, for projectID: String) throws(BridgeError) {
+        if let token, !token.instances.allows(projectID) { throw .forbidden(tokenName: token.name, projectID: projectID) }
     }
 
     /// Both allowlists a function must be on: the token's and the instance's.

@@ -45,9 +45,7 @@ struct ActionRoutes {
             throw BridgeError.unknownAction(action)
         }
         // The token's scope first: a caller outside it learns nothing from payload errors.
-        if let token = context.token, !token.instances.allows(instance.projectID) {
-            throw BridgeError.forbidden(tokenName: token.name, projectID: instance.projectID)
-        }
+        try context.requireAccess(to: instance.projectID)
         let payload = try await RequestBody.json(request, limit: config.limits.maximumBodyBytes)
         let decoded: ActionCall
         do {

@@ -24,9 +24,7 @@ struct OutboxRoutes {
         routes.delete("outbox/:id") { _, context in
             guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw BridgeError.outboxItemNotFound(-1) }
             guard let item = try await read({ try await $0.item(id: id) }) else { throw BridgeError.outboxItemNotFound(id) }
-            if let token = context.token, !token.instances.allows(item.projectID) {
-                throw BridgeError.forbidden(tokenName: token.name, projectID: item.projectID)
-            }
+            try context.requireAccess(to: item.projectID)
             guard (try? await outbox.remove(id: id, outcome: "deleted")) != nil else { throw BridgeError.outboxItemNotFound(id) }
             logger.notice(
                 "queued execution deleted through the API",

@@ -131,9 +131,7 @@ struct StorageRoutes: Sendable {
         -> InstanceConfig
     {
         guard let instance = config.instance(projectID: projectID), instance.storage != nil else { throw unknown }
-        if let token = context.token, !token.instances.allows(projectID) {
-            throw BridgeError.forbidden(tokenName: token.name, projectID: projectID)
-        }
+        try context.requireAccess(to: projectID)
         return instance
     }
 
