@@ -315,8 +315,9 @@ class NotifySocket:
 # ---------------------------------------------------------------- wrk
 
 
-def wrk(raw, label, url, body, headers, conns, seconds, timeout="10s"):
+def wrk(raw, label, url, body, headers, conns, seconds, timeout="10s", method="POST"):
     env = dict(os.environ)
+    env["BENCH_METHOD"] = method
     env["BENCH_BODY"] = body
     env["BENCH_HEADERS"] = "\n".join(f"{k}: {v}" for k, v in headers.items())
     argv = ["wrk", "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{seconds}s", "--timeout", timeout, "-s", LUA, url]
@@ -406,6 +407,9 @@ http {{
     }}
     server {{
         listen 127.0.0.1:{port};
+        location = /healthz {{
+            return 200 "alive\\n";
+        }}
         location /v1/ {{
             proxy_pass http://simulator;
             proxy_http_version 1.1;
@@ -461,6 +465,7 @@ class Bench:
             taken.add(self.ports[name])
         self.sim_url = f"http://127.0.0.1:{self.ports['simulator']}/v1"
         self.results = {}  # (contender, conns) -> wrk result + cpu
+        self.floor = {}    # (server, conns) -> wrk result + cpu of a request that does nothing
         self.bridge = {}   # bridge figures
         self.profile = None
         self.reload_profile = None
@@ -506,10 +511,26 @@ class Bench:
             if self.mode == "smoke" and r["failed"]:
                 raise StepFailed(f"{name} at {conns} connections: {r['failed']} failed requests")
 
+    def floor_run(self, name, port, path, pid, tree):
+        """GET `path` (answered by the server itself: no upstream, no JSON): what one HTTP request
+        costs the server before any work, the floor under its CPU per call."""
+        url = f"http://127.0.0.1:{port}{path}"
+        for conns in sorted({1, self.m["judge_lat"]}):
+            before = cpu_ticks(pid, tree)
+            r = wrk(self.raw, f"floor-{name}-c{conns}", url, "", {}, conns, self.m["duration"], method="GET")
+            after = cpu_ticks(pid, tree)
+            if r["requests"] == 0 or r["failed"]:
+                raise StepFailed(f"floor {name} {path} at {conns} connections: {r['requests']} requests, {r['failed']} failed")
+            r["cpu_ms"] = (after - before) / CLK_TCK / r["requests"] * 1000
+            r["path"] = path
+            self.floor[(name, conns)] = r
+            log(f"floor {name:9s} GET {path} c={conns:<3d} {r['rps']:9.0f} req/s  {r['cpu_ms']:.3f} CPU-ms per call")
+
     def run_direct(self):
         self.contender_run("direct", self.ports["simulator"], f"/v1/functions/{FUNCTION}/executions",
                            EXECUTION_BODY, APPWRITE_HEADERS, b'"status":"completed"',
                            {"simulator": (self.sim.pid, False)})
+        self.floor_run("simulator", self.ports["simulator"], "/v1/health/version", self.sim.pid, False)
 
     def run_nginx(self):
         folder = os.path.join(self.raw, "nginx")
@@ -522,6 +543,7 @@ class Bench:
             self.contender_run("nginx", self.ports["nginx"], f"/v1/functions/{FUNCTION}/executions",
                                EXECUTION_BODY, JSON_HEADERS, b'"status":"completed"',
                                {"nginx": (service.pid, True), "simulator": (self.sim.pid, False)})
+            self.floor_run("nginx", self.ports["nginx"], "/healthz", service.pid, True)
         finally:
             service.stop()
 
@@ -578,6 +600,7 @@ class Bench:
             self.bridge["rss_after"] = mib(status_kib(service.pid, "VmRSS"))
             log(f"bridge peak RSS (VmHWM) {self.bridge['rss_peak']:.1f} MiB, "
                 f"RSS 2 s after load {self.bridge['rss_after']:.1f} MiB")
+            self.floor_run("bridge", self.ports["bridge"], "/healthz", service.pid, False)
         finally:
             service.check_alive()
             code = service.stop()
@@ -992,6 +1015,18 @@ def build_report(b, elapsed_total, build_seconds):
     w(f"| bridge - direct p99 at {lat} connections | {fmt(add99, 3)} ms |")
     w("")
 
+    if b.floor:
+        w("## Floor: a request that does nothing\n")
+        w("Each server answers a GET itself (nginx: `return 200`; the bridge: `/healthz`; the simulator, "
+          "the same Hummingbird server stack as the bridge: `/v1/health/version`), no upstream and no JSON, "
+          "right after its own run above. Its CPU per call is the floor under the figures above: what "
+          "accepting, parsing and answering one HTTP request costs that server on this machine.\n")
+        w("| server | request | conns | req/s | CPU ms per call |")
+        w("|---|---|---:|---:|---:|")
+        for (name, c), r in sorted(b.floor.items(), key=lambda item: (["nginx", "simulator", "bridge"].index(item[0][0]), item[0][1])):
+            w(f"| {name} | GET {r['path']} | {c} | {r['rps']:.0f} | {r['cpu_ms']:.3f} |")
+        w("")
+
     w("## Bridge\n")
     w("| figure | value |")
     w("|---|---:|")
@@ -1043,7 +1078,11 @@ def build_report(b, elapsed_total, build_seconds):
     goal("lat_p50", add50 is not None and add50 <= 1.0, f"{fmt(add50, 3)} ms at {lat}")
     goal("lat_p50_1", add50_1 is not None and add50_1 <= 0.3, f"{fmt(add50_1, 3)} ms at 1")
     goal("lat_p99", add99 is not None and add99 <= 2.0, f"{fmt(add99, 3)} ms at {lat}")
-    goal("cpu", cpu_ms is not None and cpu_ms <= 0.10, f"{fmt(cpu_ms, 3)} ms per call at {lat}")
+    floor_bridge = b.floor.get(("bridge", lat))
+    floor_nginx = b.floor.get(("nginx", lat))
+    floor_note = (f" (doing nothing, GET /healthz: bridge {floor_bridge['cpu_ms']:.3f} ms, nginx {floor_nginx['cpu_ms']:.3f} ms)"
+                  if floor_bridge and floor_nginx else "")
+    goal("cpu", cpu_ms is not None and cpu_ms <= 0.10, f"{fmt(cpu_ms, 3)} ms per call at {lat}{floor_note}")
     goal("rss_idle", bf.get("rss_idle") is not None and bf["rss_idle"] <= 25, f"{fmt(bf.get('rss_idle'), 1)} MiB")
     goal("rss_peak", bf.get("rss_peak") is not None and bf["rss_peak"] <= 60, f"{fmt(bf.get('rss_peak'), 1)} MiB at {conns[-1]}")
     goal("ready", ready_med is not None and ready_med <= 0.150,
