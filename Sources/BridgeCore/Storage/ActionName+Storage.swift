@@ -11,3 +11,14 @@ extension ActionName {
         return projectID.isEmpty ? nil : projectID
     }
 }
+
+extension BridgeConfig {
+    /// The instance an `upload_file_<project_id>` action uploads to: nil for another name, or an
+    /// instance without `storage: true`.
+    func uploadInstance(ofAction action: String) -> InstanceConfig? {
+        guard let projectID = ActionName.uploadFileProjectID(action), let instance = instance(projectID: projectID),
+            instance.storage != nil
+        else { return nil }
+        return instance
+    }
+}

@@ -18,9 +18,7 @@ struct ActionRoutes {
             let config = state.current.config
             let action = try context.parameters.require("action")
             // Only configured actions get their own label: a scanner must not grow the registry.
-            let known =
-                config.target(ofAction: action) != nil
-                || ActionName.uploadFileProjectID(action).flatMap { config.instance(projectID: $0)?.storage } != nil
+            let known = config.target(ofAction: action) != nil || config.uploadInstance(ofAction: action) != nil
             let label = known ? action : "unknown"
             do {
                 let response = try await call(action, config: config, request: request, context: context)
@@ -37,8 +35,8 @@ struct ActionRoutes {
     private func call(_ action: String, config: BridgeConfig, request: Request, context: BridgeRequestContext) async throws -> Response {
         let domain = try context.parameters.require("domain")
         guard domain == ActionName.domain else { throw BridgeError.unknownAction("\(domain).\(action)") }
-        if let projectID = ActionName.uploadFileProjectID(action), config.instance(projectID: projectID)?.storage != nil {
-            return try await storage.uploadAction(projectID: projectID, config: config, request: request, context: context)
+        if let instance = config.uploadInstance(ofAction: action) {
+            return try await storage.uploadAction(projectID: instance.projectID, config: config, request: request, context: context)
         }
         guard let target = config.target(ofAction: action), let instance = config.instance(projectID: target.projectID) else {
             if let projectID = ActionName.executeFunctionProjectID(action) { throw BridgeError.unknownInstance(projectID) }
