@@ -45,8 +45,9 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 # Per mode: the two sizes (whole request body, bytes) and how long to measure each point. A point
 # stops when it has used `min_cpu` seconds of the bridge's CPU and `min_requests` requests, or after
-# `max_seconds` of wall time. Ticks are 10 ms; 2 s per point keeps a shared machine's noise well
-# inside the 4x-to-5x margin (1 s gave one shape 4.73x where 3 s gave it 4.04x).
+# `max_seconds` of wall time (ticks are 10 ms). In full mode the two sizes take turns for `rounds`
+# rounds of 0.8 s each and each size keeps its median round: single long points of one size
+# measured the same shape 3.8x and 5.1x minutes apart, as the shared machine's speed drifted.
 MODES = {
     "full": {"sizes": (128 * KIB, 512 * KIB), "min_cpu": 0.8, "min_requests": 5, "max_seconds": 12.0, "rounds": 3},
     "smoke": {"sizes": (4 * KIB, 16 * KIB), "min_cpu": 0.0, "min_requests": 3, "max_seconds": 2.0, "rounds": 1},
