@@ -42,22 +42,19 @@ struct GatewayTests {
         }
     }
 
-    /// The SDK releases built for Appwrite 1.9.6 (Tests/sdk/requirements.txt), installed once into
-    /// .build/sdk-python when `swift test` runs outside Tests/run (which brings its own venv): the
-    /// newest releases on PyPI expect a newer server's models.
-    static func pinnedPythonSDKs(requirements: String) async throws -> String {
-        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/sdk-python").path
-        let pins = try String(contentsOfFile: requirements, encoding: .utf8).split(separator: "\n")
-            .filter { !$0.hasPrefix("#") && $0.contains("==") }
-            .map { $0.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: "==", with: "-") }
-        if !pins.allSatisfy({ FileManager.default.fileExists(atPath: "\(target)/\($0).dist-info") }) {
-            let pip = Process()
-            pip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            pip.arguments = ["python3", "-m", "pip", "install", "--quiet", "--upgrade", "--target", target, "-r", requirements]
-            _ = try await runToEnd(pip)
-        }
-        return target
+    /// A Python with the SDK releases built for Appwrite 1.9.6 (Tests/sdk/requirements.txt; the
+    /// newest on PyPI expect a newer server's models): Tests/run's, or else the same cached venv,
+    /// made by Tests/python-env when `swift test` runs alone.
+    static func pinnedPython() async throws -> String {
+        if let python = ProcessInfo.processInfo.environment["APPWRITE_BRIDGE_TEST_PYTHON"] { return python }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let venv = Process()
+        venv.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        venv.arguments = ["bash", repository.appendingPathComponent("Tests/python-env").path]
+        let output = try await runToEnd(venv)
+        // The venv's path is the script's last line; pip's and apt's messages come before it.
+        return (output.split(separator: "\n").last.map(String.init) ?? "") + "/bin/python"
     }
 
     /// Runs one of Tests/sdk's scripts against the gateway, as a device on the LAN would.
@@ -66,20 +63,13 @@ struct GatewayTests {
             .appendingPathComponent("sdk")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = [sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken]
-        if let python = ProcessInfo.processInfo.environment["APPWRITE_BRIDGE_TEST_PYTHON"] {
-            // Tests/run's venv (Tests/python-env) has the pinned SDKs installed.
-            process.arguments = [python] + script
-        } else {
-            let packages = try await SDKInstallation.shared.packages {
-                try await Self.pinnedPythonSDKs(requirements: sdkFolder.appendingPathComponent("requirements.txt").path)
-            }
-            process.arguments = ["python3"] + script
-            process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": packages]) { $1 }
-        }
+        let python = try await SDKInstallation.shared.python { try await Self.pinnedPython() }
+        process.arguments = [
+            python, sdkFolder.appendingPathComponent(name).path, "\(servers.bridgeURL)/v1", "home1234", Fixtures.bridgeToken,
+        ]
         let output = try await Self.runToEnd(process)
         if output.contains("No module named 'appwrite") {
-            Issue.record("an Appwrite SDK for Python is missing: python3 -m pip install -r Tests/sdk/requirements.txt")
+            Issue.record("an Appwrite SDK for Python is missing from \(python): bash Tests/python-env makes the venv")
         }
         return (process.terminationStatus, output)
     }
@@ -365,7 +355,7 @@ actor SDKInstallation {
     static let shared = SDKInstallation()
     private var installing: Task<String, any Error>?
 
-    func packages(_ install: @escaping @Sendable () async throws -> String) async throws -> String {
+    func python(_ install: @escaping @Sendable () async throws -> String) async throws -> String {
         if let installing { return try await installing.value }
         let task = Task { try await install() }
         installing = task
