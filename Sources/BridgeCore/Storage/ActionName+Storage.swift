@@ -13,12 +13,14 @@ extension ActionName {
 }
 
 extension BridgeConfig {
+    /// The instance `projectID` names, if it has `storage: true`.
+    func storageInstance(projectID: String) -> InstanceConfig? {
+        instance(projectID: projectID).flatMap { $0.storage != nil ? $0 : nil }
+    }
+
     /// The instance an `upload_file_<project_id>` action uploads to: nil for another name, or an
     /// instance without `storage: true`.
     func uploadInstance(ofAction action: String) -> InstanceConfig? {
-        guard let projectID = ActionName.uploadFileProjectID(action), let instance = instance(projectID: projectID),
-            instance.storage != nil
-        else { return nil }
-        return instance
+        ActionName.uploadFileProjectID(action).flatMap(storageInstance(projectID:))
     }
 }

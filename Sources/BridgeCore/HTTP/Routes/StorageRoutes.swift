@@ -130,7 +130,7 @@ struct StorageRoutes: Sendable {
     private func storageInstance(_ projectID: String, config: BridgeConfig, context: BridgeRequestContext, unknown: BridgeError) throws
         -> InstanceConfig
     {
-        guard let instance = config.instance(projectID: projectID), instance.storage != nil else { throw unknown }
+        guard let instance = config.storageInstance(projectID: projectID) else { throw unknown }
         try context.requireAccess(to: projectID)
         return instance
     }
