@@ -46,7 +46,8 @@ struct RecordingMiddleware: RouterMiddleware {
                     method: request.method.rawValue,
                     path: request.uri.description,
                     headers: headers,
-                    body: String(buffer: buffer),
+                    body: RecordedRequest.text(of: buffer),
+                    bodyBytes: buffer.readableBytes,
                     receivedAt: AppwriteDate.string(Date())
                 )
             )
