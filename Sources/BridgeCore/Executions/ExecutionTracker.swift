@@ -81,7 +81,11 @@ public struct ExecutionTracker: Sendable {
             }
             guard response.status == 200, case .object(let execution)? = response.json else {
                 if response.status == 401, response.error?.type == "general_unauthorized_scope" {
-                    throw .waitUnavailable(projectID: instance.projectID, reason: "the API key lacks the executions.read scope")
+                    throw .waitUnavailable(
+                        field: "function_wait",
+                        projectID: instance.projectID,
+                        reason: "the API key lacks the executions.read scope"
+                    )
                 }
                 if response.status == 404 { throw .upstreamRejected(projectID: instance.projectID, response: response) }
                 continue
