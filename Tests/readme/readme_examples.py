@@ -21,7 +21,7 @@ What each kind of block gets (a block's kind is its fence's language):
 - ```yaml whose top-level keys are bridge.yaml's: written to a scratch folder (with an instance
   added when it has none, stand-ins for the *_file secrets it names and its *_env variables set)
   and loaded with `appwrite-bridge check --offline`, which must exit 0. Other YAML (Home
-  Assistant's) must parse, `!secret` included. examples/bridge.*.yaml are loaded the same way.
+  Assistant's) must parse, `!secret` included. examples/*.yaml get the same.
 
 A marker comment on the line before a block changes what happens to it:
   <!-- readme-test: background HOST:PORT -->  run it in the background (a server, an event stream),
@@ -527,9 +527,10 @@ def main() -> int:
             print(f"{'ok  ' if result.ok else 'FAIL'} README.md:{block.line} ({block.section}): {result.what}", flush=True)
             for line in result.detail:
                 print("      " + line.replace("\n", "\n      "))
-        # The example configurations the README links to are loaded the same way.
+        # The example files the README links to are checked the same way: bridge.*.yaml loaded by
+        # check, the simulator's and Home Assistant's parsed.
         for name in sorted(os.listdir(os.path.join(root, "examples"))):
-            if not name.startswith("bridge.") or not name.endswith(".yaml"):
+            if not name.endswith(".yaml"):
                 continue
             with open(os.path.join(root, "examples", name)) as file:
                 block = Block(line=0, lang="yaml", text=file.read(), section=f"examples/{name}")
@@ -559,7 +560,7 @@ def main() -> int:
     print(
         f"README examples: {run} blocks run ({background} in the background), {answers} answers compared, "
         f"{yamls} YAML blocks checked ({bridge_yamls} bridge.yaml snippets loaded by appwrite-bridge check, "
-        f"the others parsed), {files} example configurations loaded, {len(skipped)} marked skip; {len(results) - len(failed)} passed, {len(failed)} failed"
+        f"the others parsed), {files} example files checked, {len(skipped)} marked skip; {len(results) - len(failed)} passed, {len(failed)} failed"
     )
     if len(skipped) > MAX_SKIPPED:
         print(f"FAIL: {len(skipped)} blocks are marked skip, more than {MAX_SKIPPED}: make them run against the demo")
