@@ -25,7 +25,8 @@ What each kind of block gets (a block's kind is its fence's language):
 
 A marker comment on the line before a block changes what happens to it:
   <!-- readme-test: background HOST:PORT -->  run it in the background (a server, an event stream),
-      wait until HOST:PORT accepts connections, stop it (its process group) at the end;
+      wait until HOST:PORT accepts connections, stop it (its process group) at the end, and then
+      compare what it printed with its answer block, if it has one;
   <!-- readme-test: skip (why) -->  not run; at most MAX_SKIPPED blocks may say so.
 Tests/systemd/run's own `<!-- systemd-install -->` marker counts as a skip here (that suite runs it).
 
@@ -403,6 +404,8 @@ class Runner:
         return Result(block, False, "background block", [f"{address} did not answer within 180 s", tail(log)])
 
     def stop_background(self) -> list[Result]:
+        """Stops what the background blocks started, then compares what each printed meanwhile
+        with its answer block, if it has one (an event stream's events)."""
         results = []
         for block, process, log in reversed(self.background):
             alive = process.poll() is None
@@ -415,6 +418,13 @@ class Runner:
                     process.wait()
             else:
                 results.append(Result(block, False, "background block", [f"ended early with {process.returncode}", tail(log)]))
+            if block.answer:
+                with open(log, errors="replace") as file:
+                    output = HTTP_STATUS.sub("\n", file.read())
+                problems = compare_answer(block.answer, output)
+                results.append(
+                    Result(block, not problems, f"background block's output, with its answer (line {block.answer.line})", problems + ([tail(log)] if problems else []))
+                )
             try:
                 os.killpg(process.pid, signal.SIGKILL)  # anything the block left behind in its group
             except ProcessLookupError:
@@ -542,7 +552,7 @@ def main() -> int:
     finally:
         for result in runner.stop_background():
             results.append(result)
-            print(f"FAIL README.md:{result.block.line} ({result.block.section}): {result.what}")
+            print(f"{'ok  ' if result.ok else 'FAIL'} README.md:{result.block.line} ({result.block.section}): {result.what}")
             for line in result.detail:
                 print("      " + line.replace("\n", "\n      "))
         shutil.rmtree(work, ignore_errors=True)
@@ -551,8 +561,8 @@ def main() -> int:
         reason = block.marker_arg or "Tests/systemd/run runs it"
         print(f"skip README.md:{block.line} ({block.section}): {reason}")
     failed = [result for result in results if not result.ok]
-    run = sum(1 for result in results if result.block.lang in RUNNABLE)
-    answers = sum(1 for result in results if result.block.answer is not None)
+    run = len({id(result.block) for result in results if result.block.lang in RUNNABLE})
+    answers = len({id(result.block) for result in results if result.block.answer is not None})
     yamls = sum(1 for result in results if result.block.lang == "yaml" and result.block.line)
     files = sum(1 for result in results if not result.block.line)
     bridge_yamls = sum(1 for result in results if result.block.lang == "yaml" and result.block.line and "check" in result.what)
