@@ -137,6 +137,45 @@ struct ActionsConfigTests {
         #expect(unknown.description.contains("unknown key 'timeout'"))
     }
 
+    @Test func aBodyMappingIsSentAsJSONLikeFunctionBody() throws {
+        let config = try load(
+            """
+              - project_id: home
+                url: https://appwrite.lan/v1
+                api_key_file: home.key
+                functions:
+                  - id: scene
+                    body: {scene: evening, level: 5, dim: 0.5, on: true, note: null, rooms: [kitchen, "42"]}
+                  - id: report
+                    body: '{"room": "kitchen"}'
+            """
+        )
+        let instance = try #require(config.instances.first)
+        let scene = try #require(instance.functionAction("scene"))
+        let sent = try ExecuteFunctionPayload.translate(
+            try ActionCall.merge(.object(JSONObject()), under: scene.defaults, functionID: "scene")
+        )
+        #expect(sent.body == #"{"scene":"evening","level":5,"dim":0.5,"on":true,"note":null,"rooms":["kitchen","42"]}"#)
+        let report = try #require(instance.functionAction("report"))
+        #expect(report.defaults["function_body"] == .string(#"{"room": "kitchen"}"#))
+
+        // A value of the wrong kind names the kind it should be, not "a mapping".
+        let wrongKind = try #require(
+            error(
+                """
+                  - project_id: home
+                    url: https://appwrite.lan/v1
+                    api_key_file: home.key
+                    functions:
+                      - id: scene
+                        name: [Evening, scene]
+                """
+            )
+        )
+        #expect(wrongKind.description.contains("expected a string here"), "\(wrongKind)")
+        #expect(wrongKind.line == 7)
+    }
+
     @Test func defaultsMergeUnderTheCallersPayload() throws {
         let defaults = JSONObject([
             ("function_method", "POST"), ("function_path", "/open"),

@@ -123,6 +123,29 @@ struct APITests {
             #expect(added.status == 200)
             let states = try await servers.waitForChecks()
             #expect(states["garage42"]?["state"] == "ok")
+            #expect(reloaded.json["tokens"] == ["added": [], "removed": [], "changed": []])
+            #expect(reloaded.json["settings"] == [])
+
+            // Tokens (by name, never their value) and callbacks are part of what changed.
+            let secured =
+                fixed
+                + "\nauth:\n  tokens:\n    - name: ha\n      token: reload-token-0123456789\ncallbacks:\n  allowed_hosts: [\"127.0.0.1\"]\n"
+            try secured.write(toFile: servers.configPath, atomically: true, encoding: .utf8)
+            let tokenAdded = try await HTTP.post("\(servers.bridgeURL)/api/reload")
+            #expect(tokenAdded.status == 200, "\(tokenAdded.text)")
+            #expect(tokenAdded.json["tokens"] == ["added": ["ha"], "removed": [], "changed": []])
+            #expect(tokenAdded.json["settings"] == ["callbacks.allowed_hosts"])
+            #expect(!tokenAdded.text.contains("reload-token-0123456789"))
+            let rotated = secured.replacingOccurrences(of: "reload-token-0123456789", with: "reload-token-9876543210")
+            try rotated.write(toFile: servers.configPath, atomically: true, encoding: .utf8)
+            let tokenChanged = try await HTTP.post(
+                "\(servers.bridgeURL)/api/reload",
+                headers: [("Authorization", "Bearer reload-token-0123456789")]
+            )
+            #expect(tokenChanged.json["tokens"] == ["added": [], "removed": [], "changed": ["ha"]], "\(tokenChanged.text)")
+            #expect(tokenChanged.json["settings"] == [])
+            #expect(servers.bridgeLogs.contains("tokens changed [\"ha\"]"))
+            #expect(!servers.bridgeLogs.contains("reload-token-9876543210"))
         }
     }
 

@@ -51,6 +51,15 @@ struct CallCommandTests {
             #expect(date.isWholeMinute)
             #expect(date.date.timeIntervalSinceNow > 14 * 60 && date.date.timeIntervalSinceNow <= 16 * 60)
 
+            // Appwrite's refusal keeps its type and message, not only the bridge's summary.
+            let missing = try await run(["home1234", "no_such_function"] + via)
+            #expect(missing.status == 1)
+            #expect(missing.output.contains("HTTP 404 function_not_found"), "\(missing.output)")
+            #expect(
+                missing.output.contains("(Appwrite 404 function_not_found: Function with the requested ID could not be found."),
+                "\(missing.output)"
+            )
+
             let unknown = try await run(["nope", "echo"] + via)
             #expect(unknown.status == 1)
             #expect(unknown.output.contains("no instance with project ID 'nope'"))
@@ -74,6 +83,14 @@ struct CallCommandTests {
             let bad = try await run(["home1234", "echo", "--method", "FETCH"] + config)
             #expect(bad.status == 1)
             #expect(bad.output.contains("function_method"))
+
+            let missing = try await run(["home1234", "no_such_function"] + config)
+            #expect(missing.status == 1)
+            #expect(missing.output.contains("HTTP 404 function_not_found"), "\(missing.output)")
+            #expect(
+                missing.output.contains("(Appwrite 404 function_not_found: Function with the requested ID could not be found."),
+                "\(missing.output)"
+            )
         }
     }
 

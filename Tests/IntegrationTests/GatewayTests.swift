@@ -342,6 +342,20 @@ struct GatewayTests {
                 )
                 #expect(refused.status == 400)
                 #expect(refused.json["error"]?["field"] == "function_callback_url")
+
+                // The garage key lacks executions.read: the callback could never be sent, so the
+                // call is refused like function_wait instead of answering 200 and staying silent.
+                _ = try await servers.waitForChecks()
+                let unreadable = try await HTTP.post(
+                    "\(servers.bridgeURL)/api/services/appwrite/execute_function_garage42",
+                    json: #"{"function_id": "echo", "function_callback_url": "http://127.0.0.1:\#(port)/hook"}"#
+                )
+                #expect(unreadable.status == 400, "\(unreadable.text)")
+                #expect(unreadable.json["error"]?["code"] == "missing_scope")
+                #expect(unreadable.json["error"]?["field"] == "function_callback_url")
+                #expect(unreadable.json["error"]?["message"]?.stringValue?.contains("executions.read") == true)
+                let sent = await servers.simulators[0].state.recordedRequests().filter { $0.path == "/v1/functions/echo/executions" }
+                #expect(sent.isEmpty, "the refused call never reached Appwrite")
             }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

@@ -147,4 +147,39 @@ struct PipelineTests {
             await #expect(throws: BridgeError.self) { _ = try await rig.pipeline.run(waiting) }
         }
     }
+
+    /// A callback whose execution cannot be followed to its end (here: it outlives the follow
+    /// limit) is not dropped silently: the log says why it was not sent.
+    @Test func aCallbackThatCannotBeSentIsLogged() async throws {
+        try await TestServers.withSimulators([Fixtures.homeSimulator()]) { simulators in
+            let config = try ConfigLoader(environment: ["HOME_KEY": Fixtures.homeKey]).parse(
+                "instances:\n  - project_id: home1234\n    url: \(simulators[0].baseURL)\n    api_key_env: HOME_KEY\n",
+                file: "bridge.yaml",
+                folder: NSTemporaryDirectory()
+            )
+            let httpClient = AppwriteClient.makeHTTPClient()
+            let client = AppwriteClient(httpClient: httpClient)
+            let capture = LogCapture()
+            let tracker = ExecutionTracker(
+                client: client,
+                hub: BridgeEventHub(metrics: BridgeMetrics()),
+                logger: capture.logger(),
+                followLimit: .milliseconds(300)
+            )
+            let created = try await client.perform(try Self.execution("slow", async: true), on: config.instances[0])
+            tracker.created(
+                created,
+                functionID: "slow",
+                instance: config.instances[0],
+                callbackURL: "http://127.0.0.1:9/hook",
+                willWait: false
+            )
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !capture.contains("callback not sent"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(capture.contains("callback not sent: it did not finish within"), "\(capture.all)")
+            try await httpClient.shutdown()
+        }
+    }
 }

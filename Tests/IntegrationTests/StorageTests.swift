@@ -279,6 +279,16 @@ struct StorageTests {
                 headers: []
             )
             #expect(off.status == 404)
+            // garage42 is configured, only without storage: the answer says so.
+            #expect(off.json["error"]?["code"] == "storage_not_enabled", "\(off.text)")
+            #expect(off.json["error"]?["message"]?.stringValue?.contains("storage: true") == true)
+            let unknown = try await HTTP.send(
+                "POST",
+                "\(servers.bridgeURL)/api/files/nosuch/snapshots?file_name=a.bin",
+                body: [1],
+                headers: []
+            )
+            #expect(unknown.json["error"]?["code"] == "unknown_instance")
             #expect(await uploads(servers).isEmpty)
         }
     }

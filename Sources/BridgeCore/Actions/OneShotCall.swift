@@ -65,9 +65,9 @@ public enum OneShotCall {
                     message: "queued in the bridge's outbox: \(json["reason"]?.stringValue ?? "")"
                 )
             default:
-                let message = json["error"]?["message"]?.stringValue ?? body
+                let message = ErrorLine.describe(status: Int(response.status.code), envelope: json, fallback: body)
                 let retry = response.headers.first(name: "Retry-After").map { " (Retry-After: \($0) s)" } ?? ""
-                return Result(outcome: .error, output: "", message: "HTTP \(response.status.code): \(message)\(retry)")
+                return Result(outcome: .error, output: "", message: message + retry)
             }
         } catch {
             return Result(outcome: .error, output: "", message: "cannot reach the bridge at \(trimmed): \(AppwriteClient.describe(error))")
@@ -113,7 +113,7 @@ public enum OneShotCall {
                 return Result(outcome: .notFinished, output: "", message: "queued: \(receipt.reason)")
             }
         } catch {
-            return Result(outcome: .error, output: "", message: error.message)
+            return Result(outcome: .error, output: "", message: ErrorLine.describe(error))
         }
     }
 }

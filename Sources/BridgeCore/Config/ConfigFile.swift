@@ -251,8 +251,9 @@ struct FunctionEntry: Decodable {
             for key in headers.allKeys { object[key.stringValue] = .string(try headers.decode(String.self, forKey: key)) }
             defaults.append(("function_headers", .object(object)))
         }
-        if let body = try container.decodeIfPresent(String.self, forKey: .body) {
-            defaults.append(("function_body", .string(body)))
+        if container.contains(.body), let node = (try container.superDecoder(forKey: .body) as? NodeDecoder)?.node {
+            // Text is sent as written; a mapping or list is serialised as JSON, as function_body is.
+            defaults.append(("function_body", try JSONValue(yaml: node, codingPath: container.codingPath + [CodingKeys.body])))
         }
         if let isAsync = try container.decodeIfPresent(Bool.self, forKey: .async) {
             defaults.append(("function_async", .bool(isAsync)))

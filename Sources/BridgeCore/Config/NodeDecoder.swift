@@ -33,7 +33,7 @@ struct NodeDecoder: Decoder {
 
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         guard let constructible = type as? any ScalarConstructible.Type else { return try T(from: self) }
-        guard case .scalar(let scalar) = node else { throw mismatch(Node.Scalar.self) }
+        guard case .scalar(let scalar) = node else { throw mismatch(type) }
         guard let value = constructible.construct(from: scalar) as? T else { throw mismatch(type) }
         return value
     }

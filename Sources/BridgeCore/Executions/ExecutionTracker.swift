@@ -45,16 +45,29 @@ public struct ExecutionTracker: Sendable {
         }
         guard !willWait, callbackURL != nil || hub.isWatched else { return }
         Task {
-            let final = try? await follow(
-                functionID: functionID,
-                executionID: executionID,
-                lastStatus: status,
-                instance: instance,
-                limit: followLimit
-            )
-            if let callbackURL, let final {
-                await deliverCallback(body: final.body, to: callbackURL, executionID: executionID)
+            var final: AppwriteResponse?
+            var reason = "it did not finish within \(followLimit)"
+            do throws(BridgeError) {
+                final = try await follow(
+                    functionID: functionID,
+                    executionID: executionID,
+                    lastStatus: status,
+                    instance: instance,
+                    limit: followLimit
+                )
+            } catch {
+                reason = error.message
             }
+            guard let callbackURL else { return }
+            guard let final else {
+                // A callback the bridge cannot send must not vanish without a word.
+                logger.error(
+                    "callback not sent: \(reason)",
+                    metadata: ["execution_id": "\(executionID)", "instance": "\(instance.projectID)", "url": "\(callbackURL)"]
+                )
+                return
+            }
+            await deliverCallback(body: final.body, to: callbackURL, executionID: executionID)
         }
     }
 
@@ -81,7 +94,11 @@ public struct ExecutionTracker: Sendable {
             }
             guard response.status == 200, case .object(let execution)? = response.json else {
                 if response.status == 401, response.error?.type == "general_unauthorized_scope" {
-                    throw .waitUnavailable(projectID: instance.projectID, reason: "the API key lacks the executions.read scope")
+                    throw .waitUnavailable(
+                        field: "function_wait",
+                        projectID: instance.projectID,
+                        reason: "the API key lacks the executions.read scope"
+                    )
                 }
                 if response.status == 404 { throw .upstreamRejected(projectID: instance.projectID, response: response) }
                 continue

@@ -28,7 +28,7 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(_, .timeout): .gatewayTimeout
         case .upstreamFailed: .badGateway
         case .internalError: .internalServerError
-        case .outboxItemNotFound: .notFound
+        case .outboxItemNotFound, .storageNotEnabled: .notFound
         case .outboxUnavailable, .tooManyEventStreams, .shuttingDown: .serviceUnavailable
         case .overloaded: .tooManyRequests
         case .waitUnavailable, .callbackNotAllowed: .badRequest
@@ -76,6 +76,7 @@ extension BridgeError: HTTPResponseError {
         case .methodNotAllowed: "method_not_allowed"
         case .requestTimeout: "request_timeout"
         case .notAllowed: "not_allowed"
+        case .storageNotEnabled: "storage_not_enabled"
         case .sourceFetchFailed: "source_fetch_failed"
         case .outboxFull: "outbox_full"
         }
@@ -86,7 +87,7 @@ extension BridgeError: HTTPResponseError {
         case .invalidPayload(let error): error.field
         case .invalidJSON(.duplicateKey(let path, _)): path
         case .functionNotAllowed: "function_id"
-        case .waitUnavailable: "function_wait"
+        case .waitUnavailable(let field, _, _): field
         case .callbackNotAllowed: "function_callback_url"
         case .notAllowed(let field, _): field
         case .sourceFetchFailed: "source_url"
@@ -112,8 +113,8 @@ extension BridgeError: HTTPResponseError {
         case .upstreamFailed(let projectID, let error): "Appwrite instance '\(projectID)': \(error.reason)"
         case .internalError(let detail): detail
         case .outboxItemNotFound(let id): "the outbox has no item \(id) (delivered, dropped or never queued)"
-        case .waitUnavailable(let projectID, let reason):
-            "function_wait cannot work on instance '\(projectID)': \(reason); give its key executions.read"
+        case .waitUnavailable(let field, let projectID, let reason):
+            "\(field) cannot work on instance '\(projectID)': \(reason); give its key executions.read"
         case .waitTimedOut(let executionID, let seconds):
             "execution \(executionID) did not finish within \(seconds) s; it may still complete (GET /api/executions/…/\(executionID))"
         case .callbackNotAllowed(let url):
@@ -132,6 +133,8 @@ extension BridgeError: HTTPResponseError {
         case .requestTimeout(let seconds):
             "the request did not arrive whole within \(Self.seconds(seconds)) s (limits.request_timeout_seconds)"
         case .notAllowed(_, let reason): reason
+        case .storageNotEnabled(let projectID):
+            "instance '\(projectID)' has no storage: set storage: true (or a buckets: list) on it in bridge.yaml"
         case .sourceFetchFailed(let reason): reason
         case .outboxFull(let limit):
             "Appwrite is unreachable and the queued uploads would pass outbox.max_bytes (\(limit) bytes); try again later"

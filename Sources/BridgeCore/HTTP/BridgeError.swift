@@ -18,8 +18,9 @@ public enum BridgeError: Error, Sendable {
     case upstreamFailed(projectID: String, AppwriteClientError)
     case internalError(String)
     case outboxItemNotFound(Int64)
-    /// function_wait cannot work on this instance (its key cannot read executions).
-    case waitUnavailable(projectID: String, reason: String)
+    /// function_wait or function_callback_url (`field`) cannot work on this instance: its key
+    /// cannot read executions, so the bridge could never see how the execution ended.
+    case waitUnavailable(field: String, projectID: String, reason: String)
     /// function_wait_timeout passed before the execution finished.
     case waitTimedOut(executionID: String, seconds: Int)
     /// function_callback_url points at a host not in callbacks.allowed_hosts.
@@ -39,6 +40,8 @@ public enum BridgeError: Error, Sendable {
     /// An upload names a bucket off the instance's `buckets:` list, or a `source_url` host off
     /// `fetch.allowed_hosts`.
     case notAllowed(field: String, String)
+    /// The instance exists but was configured without `storage: true` (or a `buckets:` list).
+    case storageNotEnabled(projectID: String)
     /// An upload's `source_url` could not be read.
     case sourceFetchFailed(String)
     /// Queued uploads would pass `outbox.max_bytes`.

@@ -9,6 +9,8 @@ public struct ReloadOutcome: Sendable {
     public var removed: [String] = []
     public var changed: [String] = []
     public var notes: [String] = []
+    /// Tokens and sections other than `instances` that changed.
+    public var settings = SettingsChanges()
 
     public var succeeded: Bool { error == nil }
 }
@@ -81,6 +83,7 @@ public actor ConfigReloader {
             config.outbox.stateDirectory = old.config.outbox.stateDirectory
         }
         for warning in config.warnings { logger.warning("\(warning)") }
+        outcome.settings = SettingsChanges(from: old.config, to: config)
 
         let oldByID = Dictionary(uniqueKeysWithValues: old.config.instances.map { ($0.projectID, $0) })
         let newIDs = Set(config.instances.map(\.projectID))
@@ -104,6 +107,7 @@ public actor ConfigReloader {
             "configuration generation \(outcome.generation) active",
             metadata: [
                 "added": "\(outcome.added)", "removed": "\(outcome.removed)", "changed": "\(outcome.changed)",
+                "settings": "\(outcome.settings.summary)",
                 "instances": "\(state.summary)",
             ]
         )

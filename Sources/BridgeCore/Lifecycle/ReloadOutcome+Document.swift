@@ -11,6 +11,8 @@ extension ReloadOutcome {
             object["added"] = .array(added.map(JSONValue.string))
             object["removed"] = .array(removed.map(JSONValue.string))
             object["changed"] = .array(changed.map(JSONValue.string))
+            object["tokens"] = settings.document
+            object["settings"] = .array(settings.sections.map(JSONValue.string))
             object["notes"] = .array(notes.map(JSONValue.string))
         }
         return .object(object)

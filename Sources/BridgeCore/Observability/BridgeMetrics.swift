@@ -18,6 +18,22 @@ public struct BridgeMetrics: Sendable {
             .seconds(30),
         ]
         self.factory = factory
+        exposeRareMetricsAtZero()
+    }
+
+    /// Metrics that move only on rare events exist at zero from the start, so a dashboard or an
+    /// alert on `rate()` finds them before the first event instead of "no data". Metrics labelled
+    /// by action, instance or limit appear with the first call, check or queue that names them.
+    private func exposeRareMetricsAtZero() {
+        Gauge(label: "appwrite_bridge_event_listeners", factory: factory).record(0)
+        _ = Counter(label: "appwrite_bridge_event_listeners_dropped_total", factory: factory)
+        _ = Counter(label: "appwrite_bridge_event_listeners_refused_total", factory: factory)
+        for result in ["ok", "failed"] {
+            _ = Counter(label: "appwrite_bridge_reloads_total", dimensions: [("result", result)], factory: factory)
+        }
+        for reason in ["max_connections", "descriptors", "request_timeout"] {
+            _ = Counter(label: "appwrite_bridge_connections_rejected_total", dimensions: [("reason", reason)], factory: factory)
+        }
     }
 
     /// One API call to an action, by the HTTP status it got.

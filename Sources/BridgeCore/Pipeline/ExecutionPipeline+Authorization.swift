@@ -1,6 +1,8 @@
 extension ExecutionPipeline {
     /// The caller's token and the instance's `functions:` list, the callback allowlist, and
-    /// whether `function_wait` can work with the instance's key. Refused before anything is sent.
+    /// whether `function_wait` and `function_callback_url` can work with the instance's key (both
+    /// need to read the execution back). Refused before anything is sent: a callback accepted on a
+    /// key without `executions.read` would never arrive, and nobody would hear why.
     func authorize(_ call: PipelineCall) throws(BridgeError) {
         let instance = call.instance
         try Self.checkScope(of: call.token, for: instance.projectID)
@@ -9,8 +11,13 @@ extension ExecutionPipeline {
             try Self.checkFunction(functionID, token: call.token, instance: instance)
         }
         if let url = call.callbackURL, !call.config.allowsCallback(to: url) { throw .callbackNotAllowed(url) }
-        if call.wait != nil, let read = state?.health(of: instance.projectID).read, read.state == .missingScope {
-            throw .waitUnavailable(projectID: instance.projectID, reason: read.reason ?? "the API key lacks executions.read")
+        let readsBack = call.wait != nil ? "function_wait" : call.callbackURL != nil ? "function_callback_url" : nil
+        if let readsBack, let read = state?.health(of: instance.projectID).read, read.state == .missingScope {
+            throw .waitUnavailable(
+                field: readsBack,
+                projectID: instance.projectID,
+                reason: read.reason ?? "the API key lacks executions.read"
+            )
         }
     }
 

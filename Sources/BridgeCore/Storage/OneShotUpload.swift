@@ -45,8 +45,12 @@ public enum OneShotUpload {
             case 200, 201: return Result(exitCode: 0, output: body)
             case 202: return Result(exitCode: 3, output: body, message: "queued in the bridge's outbox")
             default:
-                let message = (try? JSONParser.parse(body))?["error"]?["message"]?.stringValue ?? body
-                return Result(exitCode: 1, output: "", message: "HTTP \(response.status.code): \(message)")
+                let envelope = (try? JSONParser.parse(body)) ?? .null
+                return Result(
+                    exitCode: 1,
+                    output: "",
+                    message: ErrorLine.describe(status: Int(response.status.code), envelope: envelope, fallback: body)
+                )
             }
         } catch {
             return Result(exitCode: 1, output: "", message: "cannot reach the bridge at \(trimmed): \(AppwriteClient.describe(error))")
@@ -97,11 +101,7 @@ public enum OneShotUpload {
             }
             return Result(exitCode: 0, output: String(decoding: response.body, as: UTF8.self))
         } catch {
-            if case .upstreamRejected(_, let response) = error {
-                let detail = response.error.map { "\($0.type): \($0.message)" } ?? String(decoding: response.body, as: UTF8.self)
-                return Result(exitCode: 1, output: "", message: "Appwrite answered HTTP \(response.status): \(detail)")
-            }
-            return Result(exitCode: 1, output: "", message: error.message)
+            return Result(exitCode: 1, output: "", message: ErrorLine.describe(error))
         }
     }
 }

@@ -70,7 +70,13 @@ struct StorageRoutes: Sendable {
         let config = state.current.config
         let projectID = try context.parameters.require("project")
         let bucketID = try context.parameters.require("bucket")
-        let instance = try storageInstance(projectID, config: config, context: context, unknown: .unknownInstance(projectID))
+        let instance = try storageInstance(
+            projectID,
+            config: config,
+            context: context,
+            unknown: .unknownInstance(projectID),
+            withoutStorage: .storageNotEnabled(projectID: projectID)
+        )
         let query = request.uri.queryParameters
         var object = JSONObject([("bucket_id", .string(bucketID))])
         if let name = query.get("file_name") { object["file_name"] = .string(name) }
@@ -127,10 +133,21 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    private func storageInstance(_ projectID: String, config: BridgeConfig, context: BridgeRequestContext, unknown: BridgeError) throws
-        -> InstanceConfig
-    {
-        guard let instance = config.storageInstance(projectID: projectID) else { throw unknown }
+    /// The action names an action that does not exist without storage (`unknown`); the raw route
+    /// names an instance, so one that exists without storage says so (`withoutStorage`) once the
+    /// token may see it.
+    private func storageInstance(
+        _ projectID: String,
+        config: BridgeConfig,
+        context: BridgeRequestContext,
+        unknown: BridgeError,
+        withoutStorage: BridgeError? = nil
+    ) throws -> InstanceConfig {
+        guard let instance = config.storageInstance(projectID: projectID) else {
+            guard let withoutStorage, config.instance(projectID: projectID) != nil else { throw unknown }
+            try context.requireAccess(to: projectID)
+            throw withoutStorage
+        }
         try context.requireAccess(to: projectID)
         return instance
     }
