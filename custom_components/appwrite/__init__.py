@@ -9,8 +9,10 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util.hass_dict import HassKey
 
 from .actions import ActionRegistry, EntryActions
 from .client import BridgeAuthError, BridgeClient, BridgeError, BridgeUnsupportedError
@@ -22,6 +24,10 @@ from .stream import EventStream
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+DATA_ACTIONS: HassKey[ActionRegistry] = HassKey(DOMAIN)
 
 
 @dataclass(slots=True)
@@ -41,13 +47,24 @@ type AppwriteConfigEntry = ConfigEntry[AppwriteData]
 
 def action_registry(hass: HomeAssistant) -> ActionRegistry:
     """The one registry of appwrite.* actions, shared by every entry."""
-    registry: ActionRegistry | None = hass.data.get(DOMAIN)
+    registry = hass.data.get(DATA_ACTIONS)
     if registry is None:
-        registry = hass.data[DOMAIN] = ActionRegistry(hass)
+        registry = hass.data[DATA_ACTIONS] = ActionRegistry(hass)
     return registry
 
 
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Every entry's actions, from its stored catalogue, before any bridge is contacted."""
+    registry = action_registry(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await registry.async_restore(entry)
+    return True
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> bool:
+    # Before the first contact: a bridge that is down leaves the actions in place, answering
+    # "not reachable" until the retry succeeds.
+    actions = await action_registry(hass).async_restore(entry)
     client = BridgeClient(async_get_clientsession(hass), entry.data[CONF_URL], entry.data.get(CONF_TOKEN))
     try:
         info = await client.info()
@@ -72,11 +89,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> 
             translation_placeholders={"url": client.url, "expected": entry.unique_id, "found": info.bridge_id},
         )
 
-    actions = EntryActions(hass, entry, client, action_registry(hass))
     coordinator = AppwriteCoordinator(hass, entry, client, actions)
     stream = EventStream(hass, entry, client, coordinator)
     entry.runtime_data = AppwriteData(client, info.bridge_id, info.version, coordinator, actions, stream)
-    entry.async_on_unload(actions.async_unload)
     await coordinator.async_config_entry_first_refresh()
 
     entry.async_on_unload(coordinator.async_add_listener(_remove_stale_devices(hass, entry)))
@@ -86,7 +101,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> bool:
+    # The actions stay: while the entry is not loaded they answer "not reachable".
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AppwriteConfigEntry) -> None:
+    await action_registry(hass).async_remove(entry.entry_id)
 
 
 def _remove_stale_devices(hass: HomeAssistant, entry: AppwriteConfigEntry):

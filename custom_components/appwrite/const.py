@@ -22,6 +22,9 @@ POLL_INTERVAL: Final = timedelta(seconds=60)
 STREAM_READ_TIMEOUT: Final = 45.0
 RECONNECT_INITIAL_DELAY: Final = 1.0
 RECONNECT_MAX_DELAY: Final = 60.0
+# The reconnect delay starts over only after a connection stayed up this long (or delivered an
+# event): a bridge or proxy that accepts and closes at once is retried with growing delays.
+STREAM_STABLE_AFTER: Final = 30.0
 
 REQUEST_TIMEOUT: Final = 10.0
 # execute_function may wait for a synchronous function (Appwrite stops them at 30 s) or, with

@@ -9,16 +9,18 @@ already handled are dropped, so nothing is lost or fired twice across a reconnec
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 import json
 import logging
 import random
+import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 from .client import BridgeAuthError, BridgeClient, BridgeError
-from .const import EVENT_EXECUTION, RECONNECT_INITIAL_DELAY, RECONNECT_MAX_DELAY
+from .const import EVENT_EXECUTION, RECONNECT_INITIAL_DELAY, RECONNECT_MAX_DELAY, STREAM_STABLE_AFTER
 
 if TYPE_CHECKING:
     from . import AppwriteConfigEntry
@@ -38,6 +40,8 @@ class StreamStats:
     received: int = 0
     duplicates: int = 0
     resyncs: int = 0
+    # Exceptions other than the bridge's own errors, each logged with its traceback.
+    failures: int = 0
     last_error: str | None = None
 
 
@@ -46,7 +50,7 @@ def execution_event_data(envelope: dict[str, Any]) -> dict[str, Any] | None:
     payload = envelope.get("payload")
     if not isinstance(payload, dict):
         return None
-    channels = [channel for channel in envelope.get("channels") or [] if isinstance(channel, str)]
+    channels = [channel for channel in _list(envelope.get("channels")) if isinstance(channel, str)]
     project_id = next(
         (channel.removeprefix("instances.") for channel in channels if channel.startswith("instances.")), None
     )
@@ -61,8 +65,12 @@ def execution_event_data(envelope: dict[str, Any]) -> dict[str, Any] | None:
         "response_status_code": payload.get("responseStatusCode"),
         "duration": payload.get("duration"),
         "trigger": payload.get("trigger"),
-        "events": [event for event in envelope.get("events") or [] if isinstance(event, str)],
+        "events": [event for event in _list(envelope.get("events")) if isinstance(event, str)],
     }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class EventStream:
@@ -77,28 +85,39 @@ class EventStream:
         self.coordinator = coordinator
         self.last_event_id: int | None = None
         self.stats = StreamStats()
+        # Whether the current connection stayed up long enough (or delivered an event) for the
+        # reconnect delay to start over.
+        self.stable = False
+        self._listeners: list[Callable[[], None]] = []
 
     async def run(self) -> None:
+        """Reads the stream until the entry unloads; nothing but a refused token ends it."""
         delay = RECONNECT_INITIAL_DELAY
         while True:
+            self.stable = False
+            logged = False
             try:
-                last = str(self.last_event_id) if self.last_event_id is not None else None
-                async for event_id, kind, data in self.client.events(last):
-                    if kind == OPENED:
-                        delay = RECONNECT_INITIAL_DELAY
-                        await self._opened()
-                    else:
-                        await self.handle(event_id, kind, data)
+                await self._read()
                 self.stats.last_error = "the bridge ended the stream"
+            except asyncio.CancelledError:
+                raise
             except BridgeAuthError:
-                self.stats.connected = False
+                self._lost()
                 self.stats.last_error = "the bridge refused the token"
                 _LOGGER.warning("%s: the bridge refused the token on the event stream", self.entry.title)
                 self.entry.async_start_reauth(self.hass)
                 return
             except BridgeError as error:
                 self.stats.last_error = str(error)
-            if self.stats.connected:
+            except Exception as error:  # noqa: BLE001 - whatever broke, the stream must come back
+                self.stats.last_error = f"{type(error).__name__} while reading the event stream"
+                self.stats.failures += 1
+                _LOGGER.exception("%s: the event stream failed; reconnecting", self.entry.title)
+                logged = True
+            if logged:
+                pass
+            elif self.stats.connected:
+                # log-when-unavailable: one line when lost, one when back.
                 _LOGGER.info("%s: event stream lost (%s); reconnecting", self.entry.title, self.stats.last_error)
             else:
                 _LOGGER.debug(
@@ -107,20 +126,61 @@ class EventStream:
                     self.stats.last_error,
                     delay,
                 )
-            self.stats.connected = False
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            self._lost()
+            if self.stable:
+                # Up long enough (or it delivered events): this is a new outage, not a bridge
+                # or proxy that accepts and closes at once.
+                delay = RECONNECT_INITIAL_DELAY
+            await self._wait(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, RECONNECT_MAX_DELAY)
 
+    async def _wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def _read(self) -> None:
+        last = str(self.last_event_id) if self.last_event_id is not None else None
+        opened_at: float | None = None
+        async for event_id, kind, data in self.client.events(last):
+            if kind == OPENED:
+                opened_at = time.monotonic()
+                await self._opened()
+                continue
+            if not self.stable and opened_at is not None and time.monotonic() - opened_at >= STREAM_STABLE_AFTER:
+                self.stable = True
+            await self.handle(event_id, kind, data)
+            # An event delivered is proof of a working stream.
+            self.stable = True
+        if opened_at is not None and time.monotonic() - opened_at >= STREAM_STABLE_AFTER:
+            self.stable = True
+
+    def _lost(self) -> None:
+        was_connected = self.stats.connected
+        self.stats.connected = False
+        if was_connected:
+            for listener in list(self._listeners):
+                listener()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Called when the stream is lost or back; returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
     async def _opened(self) -> None:
+        if self.stats.connections and self.stats.last_error is not None:
+            _LOGGER.info("%s: event stream back", self.entry.title)
         self.stats.connected = True
         self.stats.connections += 1
+        for listener in list(self._listeners):
+            listener()
         if self.last_event_id is None and self.stats.connections > 1:
             # Nothing to replay from: whatever changed while disconnected is read again.
             await self.coordinator.async_refresh()
 
     async def handle(self, event_id: str | None, kind: str, data: str) -> None:
         """One SSE message."""
-        number = int(event_id) if event_id is not None and event_id.isdigit() else None
+        # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses.
+        number = int(event_id) if event_id is not None and event_id.isascii() and event_id.isdigit() else None
         if kind == "resync":
             # The bridge lost track of our position (its buffer moved on, or it restarted with a
             # new numbering): what we know may be stale, and its IDs start over from here.

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from homeassistant.core import Event, HomeAssistant, callback
+import asyncio
+import json
 
+from homeassistant.core import Event, HomeAssistant, callback
+import pytest
+
+from custom_components.appwrite import stream as stream_module
 from custom_components.appwrite.client import SSEParser
 from custom_components.appwrite.const import EVENT_EXECUTION
 
 from .conftest import setup_entry, wait_for
 from .fake_bridge import FakeBridge
+
+
+EXECUTION = {
+    "events": ["functions.f.executions.e.update"],
+    "channels": ["executions", "functions.f", "instances.home1234"],
+    "timestamp": "2026-11-25T07:00:00.000Z",
+    "payload": {},
+}
 
 
 def test_sse_parser_framing() -> None:
@@ -105,3 +118,54 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     state = hass.states.get("binary_sensor.home1234_connectivity")
     assert state.attributes["reason"] == "connection refused"
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "3"
+
+
+async def test_no_event_ends_the_stream(
+    hass: HomeAssistant, bridge: FakeBridge, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fired: list[str] = []
+    hass.bus.async_listen(EVENT_EXECUTION, callback(lambda event: fired.append(event.data["execution_id"])))
+    entry = await setup_entry(hass, bridge)
+    stream = entry.runtime_data.stream
+    await wait_for(lambda: bridge.open_streams == 1)
+
+    # "²" passes str.isdigit() but not int(); "events": 5 is not a list.
+    await bridge.publish_raw("²", "execution", json.dumps(EXECUTION | {"payload": {"$id": "e1"}}))
+    await bridge.publish_raw("0", "execution", json.dumps(EXECUTION | {"events": 5, "payload": {"$id": "e2"}}))
+    await wait_for(lambda: fired == ["e1", "e2"])
+    assert stream.last_event_id == 0 and stream.stats.connections == 1
+
+    # Whatever else fails while handling an event: logged once with its traceback, then reconnected.
+    original = stream_module.execution_event_data
+    calls = 0
+
+    def failing_once(envelope: dict) -> dict | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("something nobody expected")
+        return original(envelope)
+
+    monkeypatch.setattr(stream_module, "execution_event_data", failing_once)
+    await bridge.publish_execution("home1234", "f", "e3", "completed")
+    await wait_for(lambda: stream.stats.connections == 2, timeout=10)
+    await bridge.publish_execution("home1234", "f", "e4", "completed")
+    await wait_for(lambda: "e4" in fired)
+    assert stream.stats.failures == 1
+    errors = [record for record in caplog.records if record.name == stream_module.__name__ and record.exc_info]
+    assert len(errors) == 1 and "something nobody expected" in caplog.text
+
+
+async def test_a_stream_closed_at_once_backs_off(hass: HomeAssistant, bridge: FakeBridge, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(stream_module.random, "uniform", lambda low, high: 1.0)
+
+    async def recorded(self: stream_module.EventStream, seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(stream_module.EventStream, "_wait", recorded)
+    bridge.close_streams_at_once = True
+    await setup_entry(hass, bridge)
+    await wait_for(lambda: len(waits) >= 5)
+    assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 16.0]
