@@ -294,7 +294,9 @@ class EntryActions:
             )
         client: BridgeClient = self.entry.runtime_data.client
         try:
-            answer = await client.call_service(name, self._prepared(name, call.data), call.return_response)
+            # The response is always asked for: its execution ID ties the execution's events to
+            # this call's context.
+            answer = await client.call_service(name, self._prepared(name, call.data), True)
         except BridgeAuthError as error:
             self.entry.async_start_reauth(self.hass)
             raise BridgeCallError(
@@ -327,12 +329,12 @@ class EntryActions:
                 translation_key="call_failed",
                 translation_placeholders=placeholders,
             ) from None
+        response = answer.get("service_response", answer) if isinstance(answer, dict) else {}
+        if isinstance(response, dict) and isinstance(response.get("$id"), str):
+            self.entry.runtime_data.stream.remember_call(response["$id"], call.context)
         if not call.return_response:
             return None
-        if isinstance(answer, dict):
-            response = answer.get("service_response", answer)
-            return response if isinstance(response, dict) else {"value": response}
-        return {}
+        return response if isinstance(response, dict) else {"value": response}
 
 
 def _bridge_label(entry: ConfigEntry) -> str:

@@ -9,6 +9,7 @@ DOMAIN: Final = "appwrite"
 
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"
+CONF_CLEAR_TOKEN: Final = "clear_token"
 
 DEFAULT_URL: Final = "http://127.0.0.1:8787"
 
@@ -30,3 +31,13 @@ REQUEST_TIMEOUT: Final = 10.0
 # execute_function may wait for a synchronous function (Appwrite stops them at 30 s) or, with
 # function_wait, for up to 900 s.
 CALL_TIMEOUT: Final = 960.0
+
+
+def device_identifier(bridge_id: str, project_id: str) -> tuple[str, str]:
+    """The device of one Appwrite instance behind one bridge."""
+    return (DOMAIN, f"{bridge_id}_{project_id}")
+
+
+def hub_identifier(bridge_id: str) -> tuple[str, str]:
+    """The bridge's own (hub) device."""
+    return (DOMAIN, bridge_id)

@@ -17,10 +17,19 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .client import BridgeAuthError, BridgeClient, BridgeError
-from .const import EVENT_EXECUTION, RECONNECT_INITIAL_DELAY, RECONNECT_MAX_DELAY, STREAM_STABLE_AFTER
+from .const import (
+    DOMAIN,
+    EVENT_EXECUTION,
+    RECONNECT_INITIAL_DELAY,
+    RECONNECT_MAX_DELAY,
+    STREAM_STABLE_AFTER,
+    device_identifier,
+)
 
 if TYPE_CHECKING:
     from . import AppwriteConfigEntry
@@ -29,6 +38,15 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 OPENED = "_opened"
+
+# An execution's last statuses: the event entity fires on these.
+FINAL_STATUSES = ("completed", "failed")
+# Contexts of action calls kept until their execution finishes (the oldest go first).
+MAX_REMEMBERED_CALLS = 1000
+
+
+def execution_signal(entry_id: str, project_id: str) -> str:
+    return f"{DOMAIN}_execution_{entry_id}_{project_id}"
 
 
 @dataclass(slots=True)
@@ -89,6 +107,9 @@ class EventStream:
         # reconnect delay to start over.
         self.stable = False
         self._listeners: list[Callable[[], None]] = []
+        self.bridge_id = coordinator.bridge_id
+        # Execution ID -> the context of the action call that started it.
+        self._contexts: dict[str, Context] = {}
 
     async def run(self) -> None:
         """Reads the stream until the entry unloads; nothing but a refused token ends it."""
@@ -126,7 +147,11 @@ class EventStream:
                     self.stats.last_error,
                     delay,
                 )
+            was_connected = self.stats.connected
             self._lost()
+            if was_connected:
+                # The entities turn unavailable now, not at the next poll, if the bridge is gone.
+                await self.coordinator.async_refresh()
             if self.stable:
                 # Up long enough (or it delivered events): this is a new outage, not a bridge
                 # or proxy that accepts and closes at once.
@@ -165,6 +190,35 @@ class EventStream:
         """Called when the stream is lost or back; returns the remover."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    @callback
+    def remember_call(self, execution_id: str, context: Context) -> None:
+        """An action started this execution: its events carry the call's context as parent."""
+        self._contexts[execution_id] = context
+        while len(self._contexts) > MAX_REMEMBERED_CALLS:
+            self._contexts.pop(next(iter(self._contexts)))
+
+    def _fire(self, event: dict[str, Any]) -> None:
+        project_id = event.get("project_id")
+        device = (
+            dr.async_get(self.hass).async_get_device(identifiers={device_identifier(self.bridge_id, project_id)})
+            if isinstance(project_id, str)
+            else None
+        )
+        event = {
+            **event,
+            "bridge_id": self.bridge_id,
+            "config_entry_id": self.entry.entry_id,
+            "device_id": device.id if device else None,
+        }
+        execution_id = event.get("execution_id")
+        parent = self._contexts.get(execution_id) if isinstance(execution_id, str) else None
+        if parent is not None and event.get("status") in FINAL_STATUSES:
+            self._contexts.pop(execution_id, None)
+        context = Context(parent_id=parent.id) if parent is not None else None
+        self.hass.bus.async_fire(EVENT_EXECUTION, event, context=context)
+        if isinstance(project_id, str):
+            async_dispatcher_send(self.hass, execution_signal(self.entry.entry_id, project_id), event)
 
     async def _opened(self) -> None:
         if self.stats.connections and self.stats.last_error is not None:
@@ -207,7 +261,7 @@ class EventStream:
         if kind == "execution":
             event = execution_event_data(envelope)
             if event is not None:
-                self.hass.bus.async_fire(EVENT_EXECUTION, event)
+                self._fire(event)
         elif kind == "instance":
             payload = envelope.get("payload")
             if isinstance(payload, dict):

@@ -108,6 +108,8 @@ class FakeBridge:
     # Replay this many already-delivered events again after a reconnect (a sloppy bridge), to
     # prove the client drops duplicates.
     replay_overlap: int = 0
+    # (status, text/html body) answered to GET /api/ instead, as a proxy in front might.
+    info_override: tuple[int, str] | None = None
     # Accept an event stream and end it at once, as a misconfigured proxy might.
     close_streams_at_once: bool = False
     url: str = ""
@@ -235,6 +237,9 @@ class FakeBridge:
         )
 
     async def _info(self, request: web.Request) -> web.Response:
+        if self.info_override is not None:
+            status, text = self.info_override
+            return web.Response(status=status, text=text, content_type="text/html")
         if not self._authorised(request):
             return self._unauthorised()
         if not self.bridge_id:

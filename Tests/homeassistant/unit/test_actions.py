@@ -36,10 +36,11 @@ async def test_call_returns_the_service_response(hass: HomeAssistant, bridge: Fa
         "status": "completed",
         "responseStatusCode": 200,
     }
-    # The data reaches the bridge unchanged, and only a caller who wants the response asks for it.
+    # The data reaches the bridge unchanged; the response is asked for even when the caller does
+    # not want it (its execution ID ties the execution's events to the call).
     assert bridge.calls == [("execute_function_home1234", data, True)]
     assert await hass.services.async_call(DOMAIN, "execute_function_home1234", data, blocking=True) is None
-    assert bridge.calls[-1] == ("execute_function_home1234", data, False)
+    assert bridge.calls[-1] == ("execute_function_home1234", data, True)
 
 
 async def test_caller_mistake_is_a_validation_error_naming_the_field(hass: HomeAssistant, bridge: FakeBridge) -> None:

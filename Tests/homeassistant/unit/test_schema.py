@@ -48,7 +48,7 @@ async def test_what_the_bridge_accepts_passes_unchanged(hass: HomeAssistant, bri
         "function_scheduled_at": None,
     }
     await hass.services.async_call(DOMAIN, "execute_function_home1234", data, blocking=True)
-    assert bridge.calls == [("execute_function_home1234", data, False)]
+    assert bridge.calls == [("execute_function_home1234", data, True)]
 
 
 async def test_a_picked_time_is_home_assistants_time(hass: HomeAssistant, bridge: FakeBridge) -> None:

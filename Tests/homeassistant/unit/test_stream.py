@@ -10,7 +10,9 @@ import pytest
 
 from custom_components.appwrite import stream as stream_module
 from custom_components.appwrite.client import SSEParser
-from custom_components.appwrite.const import EVENT_EXECUTION
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.appwrite.const import DOMAIN, EVENT_EXECUTION
 
 from .conftest import setup_entry, wait_for
 from .fake_bridge import FakeBridge
@@ -39,7 +41,12 @@ async def test_execution_events_reach_the_bus(hass: HomeAssistant, bridge: FakeB
     await wait_for(lambda: bridge.open_streams == 1)
     await bridge.publish_execution("home1234", "nightly_backup", "exec42", "completed")
     await wait_for(lambda: len(fired) == 1)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{bridge.bridge_id}_home1234")})
     assert fired[0].data == {
+        "bridge_id": bridge.bridge_id,
+        "config_entry_id": entry.entry_id,
+        "device_id": device.id,
         "project_id": "home1234",
         "function_id": "nightly_backup",
         "execution_id": "exec42",
@@ -103,8 +110,9 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     state = hass.states.get("binary_sensor.home1234_connectivity")
     assert state.state == "on"
     assert state.attributes["device_class"] == "connectivity"
-    assert state.attributes["state"] == "ok"
-    assert state.attributes["capabilities"] == {"execute": {"state": "ok", "reason": None}}
+    # Volatile details are entities of their own, not recorded attributes.
+    assert set(state.attributes) == {"device_class", "friendly_name"}
+    assert hass.states.get("sensor.home1234_check_result").state == "ok"
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "0"
 
     bridge.instances["home1234"].update(
@@ -115,8 +123,7 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     )
     await bridge.publish_instance("home1234")
     await wait_for(lambda: hass.states.get("binary_sensor.home1234_connectivity").state == "off")
-    state = hass.states.get("binary_sensor.home1234_connectivity")
-    assert state.attributes["reason"] == "connection refused"
+    assert hass.states.get("sensor.home1234_check_result").state == "unreachable"
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "3"
 
 
