@@ -144,3 +144,19 @@ async def test_stale_devices_go_after_a_full_read_only(hass: HomeAssistant, brid
     await entry.runtime_data.coordinator.async_refresh()
     assert devices.async_get_device(identifiers={garage}) is None
     assert devices.async_get_device(identifiers={(DOMAIN, bridge.bridge_id)}) is not None
+
+
+async def test_last_check_when_enabled(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    entry = await setup_entry(hass, bridge)
+    registry = er.async_get(hass)
+    for entity_id in ("sensor.home1234_last_check", "sensor.home1234_check_reason"):
+        registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home1234_last_check").state == "2026-11-25T07:00:00+00:00"
+    assert hass.states.get("sensor.home1234_check_reason").state == "unknown"
+    await wait_for(lambda: entry.runtime_data.stream.stats.connected)
+    bridge.instances["home1234"].update(state="unreachable", reason="connection refused " + "x" * 300)
+    await bridge.publish_instance("home1234")
+    await wait_for(lambda: hass.states.get("sensor.home1234_check_reason").state.startswith("connection refused"))
+    assert len(hass.states.get("sensor.home1234_check_reason").state) == 255

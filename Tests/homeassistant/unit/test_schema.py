@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from homeassistant.core import HomeAssistant
 import pytest
 import voluptuous as vol
 
 from custom_components.appwrite.const import DOMAIN
-from custom_components.appwrite.schema import with_time_zone
+from custom_components.appwrite.schema import action_schema, with_time_zone
 
 from .conftest import setup_entry
 from .fake_bridge import FakeBridge
@@ -72,3 +74,33 @@ def test_with_time_zone() -> None:
     assert with_time_zone("2030-01-01 07:30:00", "America/New_York") == "2030-01-01T07:30:00-05:00"
     assert with_time_zone("2030-01-01T07:30:00+09:00", "UTC") == "2030-01-01T07:30:00+09:00"
     assert with_time_zone("not a time", "UTC") == "not a time"
+
+
+def test_validators_by_selector() -> None:
+    schema = action_schema(
+        {
+            "count": {"selector": {"number": {"min": 1, "max": 5}}, "required": True},
+            "when": {"selector": {"datetime": {}}},
+            "free": {"selector": {"object": {}}},
+            "odd": {"selector": {"text": {}, "number": {}}},
+            "broken": "not a field",
+            "kind": {"selector": {"select": {"options": [{"value": "high", "label": "High"}, "normal"]}}},
+        }
+    )
+    assert schema({"count": 1, "when": datetime(2030, 1, 1, 7, 30), "free": [1], "odd": {"x": 1}, "kind": "HIGH"})
+    for wrong, field in (
+        ({"count": 0}, "count"),
+        ({"count": True}, "count"),
+        ({"count": 2, "when": 20300101}, "when"),
+        ({"count": 2, "kind": "low"}, "kind"),
+        ({"count": 2, "broken": 1}, "broken"),
+    ):
+        with pytest.raises(vol.Invalid) as raised:
+            schema(wrong)
+        assert field in str(raised.value)
+
+
+def test_with_time_zone_of_date_and_datetime_objects() -> None:
+    assert with_time_zone(datetime(2030, 1, 1, 7, 30), "Europe/Berlin") == "2030-01-01T07:30:00+01:00"
+    assert with_time_zone(date(2030, 7, 1), "Europe/Berlin") == "2030-07-01T00:00:00+02:00"
+    assert with_time_zone(12, "UTC") == 12

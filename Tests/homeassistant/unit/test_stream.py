@@ -176,3 +176,25 @@ async def test_a_stream_closed_at_once_backs_off(hass: HomeAssistant, bridge: Fa
     await setup_entry(hass, bridge)
     await wait_for(lambda: len(waits) >= 5)
     assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+async def test_a_refused_token_on_the_stream_starts_reauth(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    entry = await setup_entry(hass, bridge)
+    await wait_for(lambda: bridge.open_streams == 1)
+    bridge.token = "rotated"
+    await bridge.drop_streams()
+    await wait_for(lambda: entry.runtime_data.stream.stats.last_error == "the bridge refused the token", timeout=10)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert "reauth" in [flow["context"]["source"] for flow in flows]
+
+
+async def test_events_that_are_not_json_or_objects_are_skipped(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    fired: list[str] = []
+    hass.bus.async_listen(EVENT_EXECUTION, callback(lambda event: fired.append(event.data["execution_id"])))
+    await setup_entry(hass, bridge)
+    await wait_for(lambda: bridge.open_streams == 1)
+    await bridge.publish_raw("a", "execution", "{not json")
+    await bridge.publish_raw("b", "execution", "[1, 2]")
+    await bridge.publish_execution("home1234", "f", "e1", "completed")
+    await wait_for(lambda: fired == ["e1"])
