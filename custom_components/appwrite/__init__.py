@@ -56,7 +56,8 @@ def action_registry(hass: HomeAssistant) -> ActionRegistry:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Every entry's actions, from its stored catalogue, before any bridge is contacted."""
     registry = action_registry(hass)
-    for entry in hass.config_entries.async_entries(DOMAIN):
+    # Not for entries the user disabled or a discovery they ignored: those never load.
+    for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False, include_disabled=False):
         await registry.async_restore(entry)
     return True
 
