@@ -9,7 +9,6 @@ already handled are dropped, so nothing is lost or fired twice across a reconnec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 import json
 import logging
@@ -106,7 +105,6 @@ class EventStream:
         # Whether the current connection stayed up long enough (or delivered an event) for the
         # reconnect delay to start over.
         self.stable = False
-        self._listeners: list[Callable[[], None]] = []
         self.bridge_id = coordinator.bridge_id
         # Execution ID -> the context of the action call that started it.
         self._contexts: dict[str, Context] = {}
@@ -123,7 +121,7 @@ class EventStream:
             except asyncio.CancelledError:
                 raise
             except BridgeAuthError:
-                self._lost()
+                self.stats.connected = False
                 self.stats.last_error = "the bridge refused the token"
                 _LOGGER.warning("%s: the bridge refused the token on the event stream", self.entry.title)
                 self.entry.async_start_reauth(self.hass)
@@ -135,20 +133,18 @@ class EventStream:
                 self.stats.failures += 1
                 _LOGGER.exception("%s: the event stream failed; reconnecting", self.entry.title)
                 logged = True
-            if logged:
-                pass
-            elif self.stats.connected:
-                # log-when-unavailable: one line when lost, one when back.
+            was_connected = self.stats.connected
+            # log-when-unavailable: one line when lost (the traceback above, if any), one when back.
+            if was_connected and not logged:
                 _LOGGER.info("%s: event stream lost (%s); reconnecting", self.entry.title, self.stats.last_error)
-            else:
+            elif not logged:
                 _LOGGER.debug(
                     "%s: event stream unavailable (%s); retrying in %.0f s",
                     self.entry.title,
                     self.stats.last_error,
                     delay,
                 )
-            was_connected = self.stats.connected
-            self._lost()
+            self.stats.connected = False
             if was_connected:
                 # The entities turn unavailable now, not at the next poll, if the bridge is gone.
                 await self.coordinator.async_refresh()
@@ -177,19 +173,6 @@ class EventStream:
             self.stable = True
         if opened_at is not None and time.monotonic() - opened_at >= STREAM_STABLE_AFTER:
             self.stable = True
-
-    def _lost(self) -> None:
-        was_connected = self.stats.connected
-        self.stats.connected = False
-        if was_connected:
-            for listener in list(self._listeners):
-                listener()
-
-    @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Called when the stream is lost or back; returns the remover."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     @callback
     def remember_call(self, execution_id: str, context: Context) -> None:
@@ -225,8 +208,6 @@ class EventStream:
             _LOGGER.info("%s: event stream back", self.entry.title)
         self.stats.connected = True
         self.stats.connections += 1
-        for listener in list(self._listeners):
-            listener()
         if self.last_event_id is None and self.stats.connections > 1:
             # Nothing to replay from: whatever changed while disconnected is read again.
             await self.coordinator.async_refresh()
