@@ -261,3 +261,18 @@ def test_avahi_service_file_announces_what_the_manifest_discovers(tmp_path: Path
     records = [record.text for record in ElementTree.parse(installed).getroot().iter("txt-record")]
     assert records.count("bridge_id=0b5e7c52-8d7a-4f7e-9a57-1f3c1d6a2b90") == 1
     assert f"version={MANIFEST['version']}" in records
+
+
+def test_readme_quality_table_counts_what_the_file_says() -> None:
+    rules = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))["rules"]
+    readme = (ROOT / "README.md").read_text()
+    for tier, names in RULES.items():
+        statuses = [rules[name] if isinstance(rules[name], str) else rules[name]["status"] for name in names]
+        row = re.search(rf"^\| {tier.capitalize()} \| (\d+) \| (\d+) \| (\d+)[^|]*\| (\d+)", readme, re.MULTILINE)
+        assert row, f"README has no quality-scale row for {tier}"
+        assert [int(value) for value in row.groups()] == [
+            len(names),
+            statuses.count("done"),
+            statuses.count("exempt"),
+            statuses.count("todo"),
+        ], tier
