@@ -66,6 +66,25 @@ struct PayloadTranslationTests {
         #expect(explicit.isAsync)
     }
 
+    /// Home Assistant's action form pre-fills every field with a default (async false, wait false,
+    /// wait timeout 60): each combination a user makes from there means what they ticked.
+    @Test func theFormsDefaultsAreAccepted() throws {
+        let defaults = #""function_async": false, "function_wait": false, "function_wait_timeout": 60"#
+        let plain = try ExecuteFunctionPayload.translateCall(try JSONParser.parse(#"{"function_id": "f", \#(defaults)}"#), now: now)
+        #expect(!plain.request.isAsync && plain.wait == nil)
+
+        let scheduled = try translate(
+            #"{"function_id": "f", "function_async": false, "function_wait": false, "function_wait_timeout": 60, "function_scheduled_at": "2030-01-01T14:00:00+01:00"}"#
+        )
+        #expect(scheduled.isAsync && scheduled.scheduledAt == "2030-01-01T14:00:00+01:00")
+
+        let waited = try ExecuteFunctionPayload.translateCall(
+            try JSONParser.parse(#"{"function_id": "f", "function_async": false, "function_wait": true, "function_wait_timeout": 30}"#),
+            now: now
+        )
+        #expect(waited.request.isAsync && waited.wait == .seconds(30))
+    }
+
     @Test func asyncTakesAppwritesLooseBooleans() throws {
         for yes in [#""true""#, #""1""#, "1", "true"] {
             #expect(try translate(#"{"function_id": "f", "function_async": \#(yes)}"#).isAsync, "\(yes)")
@@ -138,10 +157,8 @@ struct PayloadTranslationTests {
         (#"{"function_id": "f", "function_scheduled_at": "2030-01-01T12:01:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
         (#"{"function_id": "f", "function_scheduled_at": "2029-12-31T12:00:00Z"}"#, "function_scheduled_at", "more than 1 minute"),
         (#"{"function_id": "f", "function_scheduled_at": 1893499200}"#, "function_scheduled_at", "ISO 8601 string"),
-        (
-            #"{"function_id": "f", "function_async": false, "function_scheduled_at": "2030-01-01T13:00:00Z"}"#, "function_async",
-            "always runs asynchronously"
-        ),
+        (#"{"function_id": "f", "function_wait_timeout": 901}"#, "function_wait_timeout", "1 to 900"),
+        (#"{"function_id": "f", "function_wait": false, "function_wait_timeout": "60"}"#, "function_wait_timeout", "1 to 900"),
     ])
     func badPayloads(json: String, field: String?, message: String) throws {
         let error = try #require(failure(json))

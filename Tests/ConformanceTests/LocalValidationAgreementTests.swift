@@ -8,7 +8,8 @@ import Testing
 ///
 /// Each case is createExecution's parameters; the payload is the same fields under their
 /// execute_function names. Left out, because the bridge changes them on purpose: method case
-/// (the payload takes any case), a schedule without async (the payload implies async), non-string
+/// (the payload takes any case), a schedule without async or with async false (the payload's
+/// schedule implies async, overruling the false Home Assistant's form pre-fills), non-string
 /// bodies (serialised) and nulls (absent).
 @Suite("local validation agrees with the simulator")
 struct LocalValidationAgreementTests {
@@ -53,7 +54,7 @@ struct LocalValidationAgreementTests {
             #"{"async": true, "scheduledAt": "2031-01-01T10:00:00+05:30"}"#, #"{"async": true, "scheduledAt": ""}"#,
             #"{"async": true, "scheduledAt": "0"}"#, #"{"async": true, "scheduledAt": 5}"#,
             #"{"async": true, "scheduledAt": "2031-01-01T10:00:00.\#(String(repeating: "0", count: 90))Z"}"#,
-            #"{"async": "1", "scheduledAt": "2031-01-01T10:00:00Z"}"#, #"{"async": "0", "scheduledAt": "2031-01-01T10:00:00Z"}"#,
+            #"{"async": "1", "scheduledAt": "2031-01-01T10:00:00Z"}"#,
         ]
     }
 

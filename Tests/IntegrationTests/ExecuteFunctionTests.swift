@@ -152,7 +152,7 @@ struct ExecuteFunctionTests {
             (#"{"function_id": "echo", "function_headers": {"x-appwrite-key": "steal"}}"#, "function_headers"),
             (#"{"function_id": "echo", "function_async": "maybe"}"#, "function_async"),
             (#"{"function_id": "echo", "function_scheduled_at": "2020-01-01T00:00:00Z"}"#, "function_scheduled_at"),
-            (#"{"function_id": "echo", "function_async": false, "function_scheduled_at": "2099-01-01T00:00:00Z"}"#, "function_async"),
+            (#"{"function_id": "echo", "function_wait": false, "function_wait_timeout": 0}"#, "function_wait_timeout"),
             (#"{"function_id": "echo", "bogus": 1}"#, "bogus"),
         ]
         try await withBridge { servers in

@@ -43,7 +43,7 @@ struct FunctionActionTests {
         try await withBridge { servers in
             let services = try await HTTP.get("\(servers.bridgeURL)/api/services")
             let action = services.json.arrayValue?.first?["services"]?["execute_home1234_open_gate"]
-            #expect(action?["name"] == "Open the gate")
+            #expect(action?["name"] == "Open the gate on home1234")
             #expect(action?["description"] == "Opens the garden gate for 30 seconds")
             #expect(action?["fields"]?["function_id"] == nil)
             #expect(action?["fields"]?["function_path"]?["default"] == "/open")

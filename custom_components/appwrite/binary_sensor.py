@@ -1,10 +1,9 @@
-"""Connectivity of each Appwrite instance, as the bridge's instance check sees it."""
+"""Connectivity of each Appwrite instance, and each capability its key has, as the bridge's check sees them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -15,12 +14,21 @@ from .entity import AppwriteInstanceEntity, add_instance_entities
 
 PARALLEL_UPDATES = 0
 
+# The capabilities beside `execute` (which the connectivity sensor shows) the bridge may report.
+CAPABILITIES = ("read", "messaging", "storage")
+
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: AppwriteConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     def make(coordinator: AppwriteCoordinator, bridge_id: str, project_id: str) -> list[Entity]:
-        return [AppwriteConnectivity(coordinator, bridge_id, project_id)]
+        entities: list[Entity] = [AppwriteConnectivity(coordinator, bridge_id, project_id)]
+        document = coordinator.data.instances.get(project_id) if coordinator.data else None
+        capabilities = (document or {}).get("capabilities")
+        for capability in CAPABILITIES:
+            if isinstance(capabilities, dict) and capability in capabilities:
+                entities.append(AppwriteCapability(coordinator, bridge_id, project_id, capability))
+        return entities
 
     data = entry.runtime_data
     entry.async_on_unload(add_instance_entities(data.coordinator, data.bridge_id, async_add_entities, make))
@@ -39,15 +47,19 @@ class AppwriteConnectivity(AppwriteInstanceEntity, BinarySensorEntity):
         document = self.document
         return document.get("state") == "ok" if document else None
 
+
+class AppwriteCapability(AppwriteInstanceEntity, BinarySensorEntity):
+    """On when the instance's key has what one capability needs (executions.read, messages.write, files)."""
+
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, coordinator: AppwriteCoordinator, bridge_id: str, project_id: str, capability: str) -> None:
+        super().__init__(coordinator, bridge_id, project_id, f"capability_{capability}")
+        self.capability = capability
+        self._attr_translation_key = f"capability_{capability}"
+
     @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        document = self.document
-        if not document:
-            return None
-        return {
-            "state": document.get("state"),
-            "reason": document.get("reason"),
-            "capabilities": document.get("capabilities"),
-            "checked_at": document.get("checked_at"),
-            "project_id": self.project_id,
-        }
+    def is_on(self) -> bool | None:
+        capabilities = (self.document or {}).get("capabilities")
+        entry = capabilities.get(self.capability) if isinstance(capabilities, dict) else None
+        return entry.get("state") == "ok" if isinstance(entry, dict) else None

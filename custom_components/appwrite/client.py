@@ -71,6 +71,7 @@ class BridgeClient:
         *,
         body: bytes | None = None,
         timeout: float = REQUEST_TIMEOUT,
+        forbidden_is_auth: bool = True,
     ) -> Any:
         headers = self._headers({"Content-Type": "application/json"} if body is not None else None)
         try:
@@ -87,14 +88,17 @@ class BridgeClient:
             # The class name only: some aiohttp errors repeat the request, never the headers,
             # but nothing of the request belongs in a log line.
             raise BridgeConnectionError(f"cannot reach the bridge at {self.url}: {type(error).__name__}") from None
+        # Before the body is read as JSON: a proxy in front of the bridge may refuse the token
+        # with an HTML page. A 403 on the bridge's own reads means the token may not use them,
+        # which no retry fixes; on an action it refuses that one call.
+        if status == 401 or (status == 403 and forbidden_is_auth):
+            raise BridgeAuthError("the bridge refused the token")
         try:
             document = json.loads(text) if text else None
         except ValueError:
             raise BridgeConnectionError(
                 f"{self.url} answered HTTP {status} without JSON: not an appwrite-bridge"
             ) from None
-        if status == 401:
-            raise BridgeAuthError("the bridge refused the token")
         if status >= 400:
             error = document.get("error", document) if isinstance(document, dict) else {}
             if not isinstance(error, dict):
@@ -142,7 +146,9 @@ class BridgeClient:
     async def call_service(self, action: str, data: Mapping[str, Any], return_response: bool) -> Any:
         """POST /api/services/appwrite/<action>: the bridge's answer ([] or {service_response})."""
         path = f"/api/services/appwrite/{action}" + ("?return_response" if return_response else "")
-        return await self._request("POST", path, body=json_bytes(dict(data)), timeout=CALL_TIMEOUT)
+        return await self._request(
+            "POST", path, body=json_bytes(dict(data)), timeout=CALL_TIMEOUT, forbidden_is_auth=False
+        )
 
     async def events(self, last_event_id: str | None) -> AsyncIterator[tuple[str | None, str, str]]:
         """Lines of /api/events as SSE messages (id, event kind, data), until the stream ends."""
@@ -155,7 +161,7 @@ class BridgeClient:
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=REQUEST_TIMEOUT, sock_read=STREAM_READ_TIMEOUT),
             ) as response:
-                if response.status == 401:
+                if response.status in (401, 403):
                     raise BridgeAuthError("the bridge refused the token")
                 if response.status != 200:
                     raise BridgeConnectionError(f"the event stream answered HTTP {response.status}")

@@ -9,6 +9,7 @@ DOMAIN: Final = "appwrite"
 
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"
+CONF_CLEAR_TOKEN: Final = "clear_token"
 
 DEFAULT_URL: Final = "http://127.0.0.1:8787"
 
@@ -22,8 +23,21 @@ POLL_INTERVAL: Final = timedelta(seconds=60)
 STREAM_READ_TIMEOUT: Final = 45.0
 RECONNECT_INITIAL_DELAY: Final = 1.0
 RECONNECT_MAX_DELAY: Final = 60.0
+# The reconnect delay starts over only after a connection stayed up this long (or delivered an
+# event): a bridge or proxy that accepts and closes at once is retried with growing delays.
+STREAM_STABLE_AFTER: Final = 30.0
 
 REQUEST_TIMEOUT: Final = 10.0
 # execute_function may wait for a synchronous function (Appwrite stops them at 30 s) or, with
 # function_wait, for up to 900 s.
 CALL_TIMEOUT: Final = 960.0
+
+
+def device_identifier(bridge_id: str, project_id: str) -> tuple[str, str]:
+    """The device of one Appwrite instance behind one bridge."""
+    return (DOMAIN, f"{bridge_id}_{project_id}")
+
+
+def hub_identifier(bridge_id: str) -> tuple[str, str]:
+    """The bridge's own (hub) device."""
+    return (DOMAIN, bridge_id)

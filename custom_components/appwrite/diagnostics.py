@@ -25,6 +25,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: Appwrit
             "actions": {
                 "owned": sorted(data.actions.owned),
                 "refused_as_duplicates": dict(sorted(data.actions.conflicts.items())),
+                "same_name_in_this_bridge": dict(sorted(data.actions.collisions.items())),
             },
             "event_stream": {"last_event_id": data.stream.last_event_id, **asdict(data.stream.stats)},
             "last_update_success": data.coordinator.last_update_success,

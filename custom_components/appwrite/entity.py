@@ -1,4 +1,4 @@
-"""Entities of one Appwrite instance behind the bridge: one device per instance."""
+"""Entities of one Appwrite instance behind the bridge: one device per instance, under the bridge's hub device."""
 
 from __future__ import annotations
 
@@ -10,13 +10,24 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from yarl import URL
 
-from .const import DOMAIN
+from .const import device_identifier, hub_identifier
 from .coordinator import AppwriteCoordinator
 
 
-def device_identifier(bridge_id: str, project_id: str) -> tuple[str, str]:
-    return (DOMAIN, f"{bridge_id}_{project_id}")
+def console_url(instance_url: Any, project_id: str) -> str | None:
+    """The Appwrite console's page of the project when the API URL ends in /v1, else the API URL."""
+    if not isinstance(instance_url, str) or not instance_url.startswith(("http://", "https://")):
+        return None
+    try:
+        url = URL(instance_url.rstrip("/"))
+    except ValueError:
+        return None
+    if url.path.endswith("/v1"):
+        base = url.with_path(url.path.removesuffix("/v1"), encoded=False).with_query(None)
+        return f"{str(base).rstrip('/')}/console/project-{project_id}"
+    return str(url)
 
 
 class AppwriteInstanceEntity(CoordinatorEntity[AppwriteCoordinator]):
@@ -29,14 +40,14 @@ class AppwriteInstanceEntity(CoordinatorEntity[AppwriteCoordinator]):
         self.project_id = project_id
         self._attr_unique_id = f"{bridge_id}_{project_id}_{key}"
         document = self.document or {}
-        url = document.get("url")
         self._attr_device_info = DeviceInfo(
             identifiers={device_identifier(bridge_id, project_id)},
             name=document.get("name") or project_id,
             manufacturer="Appwrite",
             model="Appwrite project",
             model_id=project_id,
-            configuration_url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
+            configuration_url=console_url(document.get("url"), project_id),
+            via_device=hub_identifier(bridge_id),
         )
 
     @property

@@ -13,12 +13,22 @@ from dataclasses import dataclass
 import json
 import logging
 import random
+import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .client import BridgeAuthError, BridgeClient, BridgeError
-from .const import EVENT_EXECUTION, RECONNECT_INITIAL_DELAY, RECONNECT_MAX_DELAY
+from .const import (
+    DOMAIN,
+    EVENT_EXECUTION,
+    RECONNECT_INITIAL_DELAY,
+    RECONNECT_MAX_DELAY,
+    STREAM_STABLE_AFTER,
+    device_identifier,
+)
 
 if TYPE_CHECKING:
     from . import AppwriteConfigEntry
@@ -27,6 +37,15 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 OPENED = "_opened"
+
+# An execution's last statuses: the event entity fires on these.
+FINAL_STATUSES = ("completed", "failed")
+# Contexts of action calls kept until their execution finishes (the oldest go first).
+MAX_REMEMBERED_CALLS = 1000
+
+
+def execution_signal(entry_id: str, project_id: str) -> str:
+    return f"{DOMAIN}_execution_{entry_id}_{project_id}"
 
 
 @dataclass(slots=True)
@@ -38,6 +57,8 @@ class StreamStats:
     received: int = 0
     duplicates: int = 0
     resyncs: int = 0
+    # Exceptions other than the bridge's own errors, each logged with its traceback.
+    failures: int = 0
     last_error: str | None = None
 
 
@@ -46,7 +67,7 @@ def execution_event_data(envelope: dict[str, Any]) -> dict[str, Any] | None:
     payload = envelope.get("payload")
     if not isinstance(payload, dict):
         return None
-    channels = [channel for channel in envelope.get("channels") or [] if isinstance(channel, str)]
+    channels = [channel for channel in _list(envelope.get("channels")) if isinstance(channel, str)]
     project_id = next(
         (channel.removeprefix("instances.") for channel in channels if channel.startswith("instances.")), None
     )
@@ -61,8 +82,12 @@ def execution_event_data(envelope: dict[str, Any]) -> dict[str, Any] | None:
         "response_status_code": payload.get("responseStatusCode"),
         "duration": payload.get("duration"),
         "trigger": payload.get("trigger"),
-        "events": [event for event in envelope.get("events") or [] if isinstance(event, str)],
+        "events": [event for event in _list(envelope.get("events")) if isinstance(event, str)],
     }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class EventStream:
@@ -77,19 +102,24 @@ class EventStream:
         self.coordinator = coordinator
         self.last_event_id: int | None = None
         self.stats = StreamStats()
+        # Whether the current connection stayed up long enough (or delivered an event) for the
+        # reconnect delay to start over.
+        self.stable = False
+        self.bridge_id = coordinator.bridge_id
+        # Execution ID -> the context of the action call that started it.
+        self._contexts: dict[str, Context] = {}
 
     async def run(self) -> None:
+        """Reads the stream until the entry unloads; nothing but a refused token ends it."""
         delay = RECONNECT_INITIAL_DELAY
         while True:
+            self.stable = False
+            logged = False
             try:
-                last = str(self.last_event_id) if self.last_event_id is not None else None
-                async for event_id, kind, data in self.client.events(last):
-                    if kind == OPENED:
-                        delay = RECONNECT_INITIAL_DELAY
-                        await self._opened()
-                    else:
-                        await self.handle(event_id, kind, data)
+                await self._read()
                 self.stats.last_error = "the bridge ended the stream"
+            except asyncio.CancelledError:
+                raise
             except BridgeAuthError:
                 self.stats.connected = False
                 self.stats.last_error = "the bridge refused the token"
@@ -98,9 +128,16 @@ class EventStream:
                 return
             except BridgeError as error:
                 self.stats.last_error = str(error)
-            if self.stats.connected:
+            except Exception as error:  # noqa: BLE001 - whatever broke, the stream must come back
+                self.stats.last_error = f"{type(error).__name__} while reading the event stream"
+                self.stats.failures += 1
+                _LOGGER.exception("%s: the event stream failed; reconnecting", self.entry.title)
+                logged = True
+            was_connected = self.stats.connected
+            # log-when-unavailable: one line when lost (the traceback above, if any), one when back.
+            if was_connected and not logged:
                 _LOGGER.info("%s: event stream lost (%s); reconnecting", self.entry.title, self.stats.last_error)
-            else:
+            elif not logged:
                 _LOGGER.debug(
                     "%s: event stream unavailable (%s); retrying in %.0f s",
                     self.entry.title,
@@ -108,10 +145,67 @@ class EventStream:
                     delay,
                 )
             self.stats.connected = False
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            if was_connected:
+                # The entities turn unavailable now, not at the next poll, if the bridge is gone.
+                await self.coordinator.async_refresh()
+            if self.stable:
+                # Up long enough (or it delivered events): this is a new outage, not a bridge
+                # or proxy that accepts and closes at once.
+                delay = RECONNECT_INITIAL_DELAY
+            await self._wait(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, RECONNECT_MAX_DELAY)
 
+    async def _wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def _read(self) -> None:
+        last = str(self.last_event_id) if self.last_event_id is not None else None
+        opened_at: float | None = None
+        async for event_id, kind, data in self.client.events(last):
+            if kind == OPENED:
+                opened_at = time.monotonic()
+                await self._opened()
+                continue
+            if not self.stable and opened_at is not None and time.monotonic() - opened_at >= STREAM_STABLE_AFTER:
+                self.stable = True
+            await self.handle(event_id, kind, data)
+            # An event delivered is proof of a working stream.
+            self.stable = True
+        if opened_at is not None and time.monotonic() - opened_at >= STREAM_STABLE_AFTER:
+            self.stable = True
+
+    @callback
+    def remember_call(self, execution_id: str, context: Context) -> None:
+        """An action started this execution: its events carry the call's context as parent."""
+        self._contexts[execution_id] = context
+        while len(self._contexts) > MAX_REMEMBERED_CALLS:
+            self._contexts.pop(next(iter(self._contexts)))
+
+    def _fire(self, event: dict[str, Any]) -> None:
+        project_id = event.get("project_id")
+        device = (
+            dr.async_get(self.hass).async_get_device(identifiers={device_identifier(self.bridge_id, project_id)})
+            if isinstance(project_id, str)
+            else None
+        )
+        event = {
+            **event,
+            "bridge_id": self.bridge_id,
+            "config_entry_id": self.entry.entry_id,
+            "device_id": device.id if device else None,
+        }
+        execution_id = event.get("execution_id")
+        parent = self._contexts.get(execution_id) if isinstance(execution_id, str) else None
+        if parent is not None and event.get("status") in FINAL_STATUSES:
+            self._contexts.pop(execution_id, None)
+        context = Context(parent_id=parent.id) if parent is not None else None
+        self.hass.bus.async_fire(EVENT_EXECUTION, event, context=context)
+        if isinstance(project_id, str):
+            async_dispatcher_send(self.hass, execution_signal(self.entry.entry_id, project_id), event)
+
     async def _opened(self) -> None:
+        if self.stats.connections and self.stats.last_error is not None:
+            _LOGGER.info("%s: event stream back", self.entry.title)
         self.stats.connected = True
         self.stats.connections += 1
         if self.last_event_id is None and self.stats.connections > 1:
@@ -120,7 +214,8 @@ class EventStream:
 
     async def handle(self, event_id: str | None, kind: str, data: str) -> None:
         """One SSE message."""
-        number = int(event_id) if event_id is not None and event_id.isdigit() else None
+        # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses.
+        number = int(event_id) if event_id is not None and event_id.isascii() and event_id.isdigit() else None
         if kind == "resync":
             # The bridge lost track of our position (its buffer moved on, or it restarted with a
             # new numbering): what we know may be stale, and its IDs start over from here.
@@ -147,7 +242,7 @@ class EventStream:
         if kind == "execution":
             event = execution_event_data(envelope)
             if event is not None:
-                self.hass.bus.async_fire(EVENT_EXECUTION, event)
+                self._fire(event)
         elif kind == "instance":
             payload = envelope.get("payload")
             if isinstance(payload, dict):

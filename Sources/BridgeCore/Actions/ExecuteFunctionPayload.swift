@@ -28,17 +28,14 @@ public enum ExecuteFunctionPayload {
     public static func translateCall(_ payload: JSONValue, now: Date = Date()) throws(PayloadError) -> Call {
         var call = Call(request: try translateRequest(payload, now: now))
         guard case .object(let fields) = payload else { return call }
+        // Checked even when unused: a form that sends the default 60 beside function_wait: false
+        // is fine, a timeout of 5000 is a mistake whichever way function_wait is set.
+        let timeout = try waitTimeout(fields["function_wait_timeout"])
         if let wait = try flag(fields["function_wait"], field: "function_wait"), wait {
-            if try flag(fields["function_async"], field: "function_async") == false {
-                throw PayloadError(
-                    field: "function_async",
-                    "function_wait waits for an asynchronous execution; drop function_async or set it to true"
-                )
-            }
+            // function_async: false is the form's default, not a request for a synchronous run:
+            // waiting needs an asynchronous execution, so it wins.
             call.request.isAsync = true
-            call.wait = .seconds(try waitTimeout(fields["function_wait_timeout"]))
-        } else if fields["function_wait_timeout"] != nil && fields["function_wait_timeout"] != .null {
-            throw PayloadError(field: "function_wait_timeout", "only applies with function_wait: true")
+            call.wait = .seconds(timeout)
         }
         if let value = fields["function_callback_url"], value != .null {
             guard case .string(let url) = value, let components = URLComponents(string: url),
@@ -115,12 +112,8 @@ public enum ExecuteFunctionPayload {
             throw PayloadError(field: "function_scheduled_in", "give function_scheduled_at or function_scheduled_in, not both")
         }
         if let schedule = explicitSchedule ?? relativeSchedule {
-            if explicitAsync == false {
-                throw PayloadError(
-                    field: "function_async",
-                    "a scheduled execution always runs asynchronously; drop function_async or set it to true"
-                )
-            }
+            // Appwrite refuses a synchronous schedule; function_async: false beside one is the
+            // form's pre-filled default, so the schedule decides.
             request.isAsync = true
             request.scheduledAt = schedule
         }

@@ -36,7 +36,9 @@ enum ServiceCatalog {
             for action in instance.functionActions {
                 services[action.actionName] = .object(
                     JSONObject([
-                        ("name", .string(action.name)),
+                        // Named after its instance too: Home Assistant lists every bridge's
+                        // actions together, and two instances may both have a "Backup".
+                        ("name", .string("\(action.name) on \(instance.name)")),
                         ("description", .string(action.description)),
                         ("fields", configuredFunctionFields(action)),
                         ("response", ["optional": true]),
@@ -90,7 +92,7 @@ enum ServiceCatalog {
             field(
                 "function_async",
                 "Asynchronous",
-                "Queue the execution and answer at once instead of waiting for the function.",
+                "Queue the execution and answer at once instead of waiting for the function. A schedule or Wait always runs asynchronously.",
                 example: "false",
                 selector: ["boolean": [:]],
                 defaultValue: false
@@ -98,7 +100,7 @@ enum ServiceCatalog {
             field(
                 "function_scheduled_at",
                 "Scheduled at",
-                "ISO 8601 time with offset, whole minutes, more than a minute ahead; implies asynchronous.",
+                "Date and time to run at, whole minutes, more than a minute ahead; implies asynchronous. Home Assistant sends its own time zone; other callers without an offset mean UTC.",
                 example: "2030-01-01T07:30:00Z",
                 selector: ["datetime": [:]]
             ),
@@ -120,7 +122,7 @@ enum ServiceCatalog {
             field(
                 "function_wait_timeout",
                 "Wait timeout",
-                "Seconds to wait with function_wait (1 to 900).",
+                "Seconds to wait when Wait is on (1 to 900); ignored otherwise.",
                 example: "60",
                 selector: ["number": ["min": 1, "max": 900]],
                 defaultValue: 60
@@ -241,7 +243,7 @@ enum ServiceCatalog {
             field(
                 "scheduled_at",
                 "Scheduled at",
-                "ISO 8601 time in the future to send at.",
+                "Date and time in the future to send at. Home Assistant sends its own time zone; other callers without an offset mean UTC.",
                 example: "2030-01-01T07:30:00Z",
                 selector: ["datetime": [:]]
             ),

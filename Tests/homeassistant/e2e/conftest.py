@@ -35,6 +35,23 @@ projects:
         scopes: [executions.write, executions.read]
     functions:
       - id: process_image
+  - id: forms01
+    keys:
+      - secret: {KEY_A}
+        scopes: [executions.write, executions.read, messages.write, files.write, files.read]
+    functions:
+      - id: send_notification
+      - id: slow_job
+        sleep_seconds: 1
+    targets:
+      - id: tablet
+        type: push
+      - id: inbox
+        type: email
+      - id: phone
+        type: sms
+    buckets:
+      - id: snapshots
   - id: other77
     keys:
       - secret: {KEY_A}

@@ -179,24 +179,17 @@ def test_automation_runs_when_an_async_function_completes(setup: Setup, events: 
 
 
 def test_entities_per_instance(setup: Setup) -> None:
-    def connectivity(project_id: str) -> dict[str, Any] | None:
-        return next(
-            (
-                state
-                for state in setup.ha.states()
-                if state["entity_id"].startswith("binary_sensor.")
-                and state["attributes"].get("project_id") == project_id
-            ),
-            None,
-        )
-
-    state = wait_until("binary_sensor of instance 1234560", lambda: connectivity("1234560"), timeout=10)
-    assert state["entity_id"] == "binary_sensor.motion_connectivity"
+    state = wait_until(
+        "binary_sensor.motion_connectivity", lambda: setup.ha.state("binary_sensor.motion_connectivity"), timeout=10
+    )
     assert state["state"] == "on"
     assert state["attributes"]["device_class"] == "connectivity"
-    assert state["attributes"]["state"] == "ok"
-    assert state["attributes"]["capabilities"]["execute"]["state"] == "ok"
+    # The check's details are diagnostic entities of their own, not attributes of this one.
+    assert "state" not in state["attributes"] and "checked_at" not in state["attributes"]
+    assert setup.ha.state("sensor.motion_check_result")["state"] == "ok"
+    assert setup.ha.state("binary_sensor.motion_executions_readable")["state"] == "on"
     assert setup.ha.state("sensor.motion_pending_outbox_items")["state"] == "0"
+    assert setup.ha.state("event.motion_execution") is not None
 
 
 def test_bridge_reload_adds_its_action_and_entities(setup: Setup) -> None:
@@ -234,9 +227,7 @@ def test_connectivity_turns_off_when_appwrite_stops(setup: Setup) -> None:
         lambda: (setup.ha.state("binary_sensor.garage_connectivity") or {}).get("state") == "off",
         timeout=20,
     )
-    state = setup.ha.state("binary_sensor.garage_connectivity")
-    assert state["attributes"]["state"] == "unreachable"
-    assert state["attributes"]["reason"]
+    assert setup.ha.state("sensor.garage_check_result")["state"] == "unreachable"
     # The other instances of the same bridge are not affected.
     assert setup.ha.state("binary_sensor.motion_connectivity")["state"] == "on"
 

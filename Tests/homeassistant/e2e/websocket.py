@@ -44,6 +44,22 @@ def call_service(
     return asyncio.run(run())
 
 
+def command(url: str, token: str, message: dict[str, Any]) -> dict:
+    """One WebSocket command (e.g. config/core/update) and its result message."""
+
+    async def run() -> dict:
+        async with aiohttp.ClientSession() as session:
+            socket = await _connect(session, url, token)
+            await socket.send_json({"id": 1, **message})
+            while True:
+                answer = await socket.receive_json(timeout=60)
+                if answer.get("id") == 1 and answer.get("type") == "result":
+                    await socket.close()
+                    return answer
+
+    return asyncio.run(run())
+
+
 class EventCollector:
     """Subscribes to one bus event type in a background thread and keeps every event."""
 

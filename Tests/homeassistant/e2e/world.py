@@ -201,6 +201,7 @@ class World:
                 f"    api_key_file: {key_file}",
                 "    timeout_seconds: 10",
             ]
+            lines += [f"    {line}" for line in instance.get("extra", [])]
         path.write_text("\n".join(lines) + "\n")
 
     def start_bridge(self, name: str, token: str | None, instances: list[dict[str, Any]]) -> Bridge:
@@ -248,6 +249,18 @@ class World:
         ha.start_seconds = time.monotonic() - started
         ha.onboard()
         return ha
+
+    def restart_home_assistant(self, ha: HomeAssistant, python: Path) -> None:
+        """Stops Home Assistant and starts it again on the same configuration (the user and token stay)."""
+        ha.managed.stop()
+        hass_script = python.parent / "hass"
+        ha.managed = self._start("hass-restarted", [str(hass_script), "-c", str(ha.config_dir), "--skip-pip"])
+        wait_until(
+            "Home Assistant answering /api/ again",
+            lambda: ha.managed.process.poll() is None and ha.get("/api/").status == 200,
+            timeout=120,
+            interval=0.25,
+        )
 
 
 @dataclass

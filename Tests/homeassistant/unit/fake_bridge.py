@@ -30,6 +30,43 @@ EXECUTE_FIELDS = {
         "selector": {"select": {"options": ["GET", "POST"]}},
         "default": "GET",
     },
+    "function_body": {
+        "name": "Body",
+        "description": "Request body: a string, or any JSON value.",
+        "required": False,
+        "example": '{"room": "kitchen"}',
+        "selector": {"text": {"multiline": True}},
+    },
+    "function_headers": {
+        "name": "Headers",
+        "description": "Headers the function sees.",
+        "required": False,
+        "example": '{"X-Source": "home-assistant"}',
+        "selector": {"object": {}},
+    },
+    "function_async": {
+        "name": "Asynchronous",
+        "description": "Queue the execution.",
+        "required": False,
+        "example": "false",
+        "selector": {"boolean": {}},
+        "default": False,
+    },
+    "function_scheduled_at": {
+        "name": "Scheduled at",
+        "description": "Date and time to run at.",
+        "required": False,
+        "example": "2030-01-01T07:30:00Z",
+        "selector": {"datetime": {}},
+    },
+    "function_wait_timeout": {
+        "name": "Wait timeout",
+        "description": "Seconds to wait.",
+        "required": False,
+        "example": "60",
+        "selector": {"number": {"min": 1, "max": 900}},
+        "default": 60,
+    },
 }
 
 
@@ -71,6 +108,10 @@ class FakeBridge:
     # Replay this many already-delivered events again after a reconnect (a sloppy bridge), to
     # prove the client drops duplicates.
     replay_overlap: int = 0
+    # (status, text/html body) answered to GET /api/ instead, as a proxy in front might.
+    info_override: tuple[int, str] | None = None
+    # Accept an event stream and end it at once, as a misconfigured proxy might.
+    close_streams_at_once: bool = False
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -94,7 +135,13 @@ class FakeBridge:
         self.instances.pop(project_id, None)
         self.services.pop(f"execute_function_{project_id}", None)
 
-    async def start(self) -> str:
+    async def publish_raw(self, event_id: str, kind: str, data: str) -> None:
+        """An event exactly as given: an ID or data a correct bridge would never send."""
+        self.events.append((event_id, kind, data))  # type: ignore[arg-type]
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_get("/api/", self._info)
         app.router.add_get("/api/services", self._services)
@@ -103,7 +150,7 @@ class FakeBridge:
         app.router.add_get("/api/events", self._events)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
@@ -190,6 +237,9 @@ class FakeBridge:
         )
 
     async def _info(self, request: web.Request) -> web.Response:
+        if self.info_override is not None:
+            status, text = self.info_override
+            return web.Response(status=status, text=text, content_type="text/html")
         if not self._authorised(request):
             return self._unauthorised()
         if not self.bridge_id:
@@ -258,6 +308,9 @@ class FakeBridge:
         assert task is not None
         self._streams[response] = task
         await response.write(b": appwrite-bridge events\n\n")
+        if self.close_streams_at_once:
+            self._streams.pop(response, None)
+            return response
         if resync is not None:
             await response.write(f"id: {resync[0]}\nevent: resync\ndata: {json.dumps(resync[1])}\n\n".encode())
         try:
@@ -265,7 +318,8 @@ class FakeBridge:
                 while position < len(self.events):
                     event_id, kind, envelope = self.events[position]
                     position += 1
-                    await response.write(f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(envelope)}\n\n".encode())
+                    data = envelope if isinstance(envelope, str) else json.dumps(envelope)
+                    await response.write(f"id: {event_id}\nevent: {kind}\ndata: {data}\n\n".encode())
                 async with self._changed:
                     await self._changed.wait_for(lambda: position < len(self.events))  # noqa: B023 - called at once
         finally:

@@ -36,10 +36,11 @@ async def test_call_returns_the_service_response(hass: HomeAssistant, bridge: Fa
         "status": "completed",
         "responseStatusCode": 200,
     }
-    # The data reaches the bridge unchanged, and only a caller who wants the response asks for it.
+    # The data reaches the bridge unchanged; the response is asked for even when the caller does
+    # not want it (its execution ID ties the execution's events to the call).
     assert bridge.calls == [("execute_function_home1234", data, True)]
     assert await hass.services.async_call(DOMAIN, "execute_function_home1234", data, blocking=True) is None
-    assert bridge.calls[-1] == ("execute_function_home1234", data, False)
+    assert bridge.calls[-1] == ("execute_function_home1234", data, True)
 
 
 async def test_caller_mistake_is_a_validation_error_naming_the_field(hass: HomeAssistant, bridge: FakeBridge) -> None:
@@ -56,7 +57,7 @@ async def test_caller_mistake_is_a_validation_error_naming_the_field(hass: HomeA
     )
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(
-            DOMAIN, "execute_function_home1234", {"function_id": "x", "function_method": "FETCH"}, blocking=True
+            DOMAIN, "execute_function_home1234", {"function_id": "x", "function_method": "post"}, blocking=True
         )
     error = raised.value
     assert error.translation_domain == DOMAIN
@@ -103,11 +104,18 @@ async def test_unloading_one_entry_keeps_the_other_entrys_actions(hass: HomeAssi
         assert hass.services.has_service(DOMAIN, "execute_function_home1234")
         assert hass.services.has_service(DOMAIN, "execute_function_garage42")
         assert await hass.config_entries.async_unload(first.entry_id)
-        assert not hass.services.has_service(DOMAIN, "execute_function_home1234")
-        assert hass.services.has_service(DOMAIN, "execute_function_garage42")
+        # An unloaded entry's actions stay, answering that the bridge is not reachable.
+        assert hass.services.has_service(DOMAIN, "execute_function_home1234")
+        with pytest.raises(ServiceValidationError) as raised:
+            await hass.services.async_call(DOMAIN, "execute_function_home1234", {"function_id": "x"}, blocking=True)
+        assert raised.value.translation_key == "not_reachable"
         await hass.services.async_call(DOMAIN, "execute_function_garage42", {"function_id": "x"}, blocking=True)
         assert other.calls[-1][0] == "execute_function_garage42"
-        assert await hass.config_entries.async_unload(second.entry_id)
+        # Removing an entry removes its actions, and only its own.
+        assert (await hass.config_entries.async_remove(first.entry_id))["require_restart"] is False
+        assert not hass.services.has_service(DOMAIN, "execute_function_home1234")
+        assert hass.services.has_service(DOMAIN, "execute_function_garage42")
+        await hass.config_entries.async_remove(second.entry_id)
         assert not hass.services.has_service(DOMAIN, "execute_function_garage42")
     finally:
         await other.stop()
@@ -133,7 +141,7 @@ async def test_second_bridge_with_the_same_action_is_refused_with_a_repair(
         assert issue.translation_placeholders["actions"] == "appwrite.execute_function_home1234"
 
         # Once the first bridge is gone, the second one gets the name and the issue goes away.
-        assert await hass.config_entries.async_unload(first.entry_id)
+        await hass.config_entries.async_remove(first.entry_id)
         await hass.services.async_call(DOMAIN, "execute_function_home1234", {"function_id": "x"}, blocking=True)
         assert twin.calls[-1][0] == "execute_function_home1234"
         assert ir.async_get(hass).async_get_issue(DOMAIN, f"duplicate_actions_{second.entry_id}") is None

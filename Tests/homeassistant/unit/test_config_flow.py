@@ -8,8 +8,11 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 import voluptuous as vol
+from yarl import URL
 
+from custom_components.appwrite.client import BridgeClient
 from custom_components.appwrite.const import DOMAIN
 
 from .conftest import make_entry, setup_entry
@@ -142,3 +145,72 @@ async def test_setup_retries_while_the_bridge_is_down(hass: HomeAssistant) -> No
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_reconfigure_renames_and_clears_the_token(hass: HomeAssistant) -> None:
+    secured = FakeBridge.with_instances("home1234")
+    await secured.start()
+    entry = make_entry(secured)
+    entry.add_to_hass(hass)
+    # The title made from the URL, as the user step makes it.
+    hass.config_entries.async_update_entry(entry, title=f"appwrite-bridge 127.0.0.1:{URL(secured.url).port}")
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    open_bridge = FakeBridge.with_instances("home1234", bridge_id=secured.bridge_id, token=None)
+    await open_bridge.start()
+    try:
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["description_placeholders"] == {"url": secured.url}
+        # An empty token keeps the stored one.
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"url": secured.url})
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert entry.data["token"] == secured.token
+
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"url": open_bridge.url, "clear_token": True}
+        )
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert entry.data == {"url": open_bridge.url, "token": ""}
+        assert entry.title == f"appwrite-bridge 127.0.0.1:{URL(open_bridge.url).port}"
+        assert entry.state is ConfigEntryState.LOADED
+
+        # A title the user chose stays.
+        hass.config_entries.async_update_entry(entry, title="Garage server")
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"url": open_bridge.url + "/"})
+        assert result["reason"] == "reconfigure_successful"
+        assert entry.title == "Garage server"
+        await hass.async_block_till_done()
+    finally:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await secured.stop()
+        await open_bridge.stop()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_refusal_without_json_is_invalid_auth(hass: HomeAssistant, bridge: FakeBridge, status: int) -> None:
+    bridge.info_override = (status, "<html><body>Forbidden by the proxy</body></html>")
+    result = await start_flow(hass, bridge.url, bridge.token)
+    assert result["errors"] == {"base": "invalid_auth"}
+
+
+async def test_forbidden_at_setup_asks_for_a_token_instead_of_retrying(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    bridge.info_override = (403, "<html>no</html>")
+    entry = await setup_entry(hass, bridge)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_any_unexpected_error_is_unknown(
+    hass: HomeAssistant, bridge: FakeBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(self: BridgeClient) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(BridgeClient, "info", broken)
+    result = await start_flow(hass, bridge.url, bridge.token)
+    assert result["errors"] == {"base": "unknown"}

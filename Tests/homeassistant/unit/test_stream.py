@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from homeassistant.core import Event, HomeAssistant, callback
+import asyncio
+import json
 
+from homeassistant.core import Event, HomeAssistant, callback
+import pytest
+
+from custom_components.appwrite import stream as stream_module
 from custom_components.appwrite.client import SSEParser
-from custom_components.appwrite.const import EVENT_EXECUTION
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.appwrite.const import DOMAIN, EVENT_EXECUTION
 
 from .conftest import setup_entry, wait_for
 from .fake_bridge import FakeBridge
+
+
+EXECUTION = {
+    "events": ["functions.f.executions.e.update"],
+    "channels": ["executions", "functions.f", "instances.home1234"],
+    "timestamp": "2026-11-25T07:00:00.000Z",
+    "payload": {},
+}
 
 
 def test_sse_parser_framing() -> None:
@@ -26,7 +41,12 @@ async def test_execution_events_reach_the_bus(hass: HomeAssistant, bridge: FakeB
     await wait_for(lambda: bridge.open_streams == 1)
     await bridge.publish_execution("home1234", "nightly_backup", "exec42", "completed")
     await wait_for(lambda: len(fired) == 1)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{bridge.bridge_id}_home1234")})
     assert fired[0].data == {
+        "bridge_id": bridge.bridge_id,
+        "config_entry_id": entry.entry_id,
+        "device_id": device.id,
         "project_id": "home1234",
         "function_id": "nightly_backup",
         "execution_id": "exec42",
@@ -90,8 +110,9 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     state = hass.states.get("binary_sensor.home1234_connectivity")
     assert state.state == "on"
     assert state.attributes["device_class"] == "connectivity"
-    assert state.attributes["state"] == "ok"
-    assert state.attributes["capabilities"] == {"execute": {"state": "ok", "reason": None}}
+    # Volatile details are entities of their own, not recorded attributes.
+    assert set(state.attributes) == {"device_class", "friendly_name"}
+    assert hass.states.get("sensor.home1234_check_result").state == "ok"
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "0"
 
     bridge.instances["home1234"].update(
@@ -102,6 +123,78 @@ async def test_instance_events_push_entity_state(hass: HomeAssistant, bridge: Fa
     )
     await bridge.publish_instance("home1234")
     await wait_for(lambda: hass.states.get("binary_sensor.home1234_connectivity").state == "off")
-    state = hass.states.get("binary_sensor.home1234_connectivity")
-    assert state.attributes["reason"] == "connection refused"
+    assert hass.states.get("sensor.home1234_check_result").state == "unreachable"
     assert hass.states.get("sensor.home1234_pending_outbox_items").state == "3"
+
+
+async def test_no_event_ends_the_stream(
+    hass: HomeAssistant, bridge: FakeBridge, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fired: list[str] = []
+    hass.bus.async_listen(EVENT_EXECUTION, callback(lambda event: fired.append(event.data["execution_id"])))
+    entry = await setup_entry(hass, bridge)
+    stream = entry.runtime_data.stream
+    await wait_for(lambda: bridge.open_streams == 1)
+
+    # "²" passes str.isdigit() but not int(); "events": 5 is not a list.
+    await bridge.publish_raw("²", "execution", json.dumps(EXECUTION | {"payload": {"$id": "e1"}}))
+    await bridge.publish_raw("0", "execution", json.dumps(EXECUTION | {"events": 5, "payload": {"$id": "e2"}}))
+    await wait_for(lambda: fired == ["e1", "e2"])
+    assert stream.last_event_id == 0 and stream.stats.connections == 1
+
+    # Whatever else fails while handling an event: logged once with its traceback, then reconnected.
+    original = stream_module.execution_event_data
+    calls = 0
+
+    def failing_once(envelope: dict) -> dict | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("something nobody expected")
+        return original(envelope)
+
+    monkeypatch.setattr(stream_module, "execution_event_data", failing_once)
+    await bridge.publish_execution("home1234", "f", "e3", "completed")
+    await wait_for(lambda: stream.stats.connections == 2, timeout=10)
+    await bridge.publish_execution("home1234", "f", "e4", "completed")
+    await wait_for(lambda: "e4" in fired)
+    assert stream.stats.failures == 1
+    errors = [record for record in caplog.records if record.name == stream_module.__name__ and record.exc_info]
+    assert len(errors) == 1 and "something nobody expected" in caplog.text
+
+
+async def test_a_stream_closed_at_once_backs_off(hass: HomeAssistant, bridge: FakeBridge, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(stream_module.random, "uniform", lambda low, high: 1.0)
+
+    async def recorded(self: stream_module.EventStream, seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(stream_module.EventStream, "_wait", recorded)
+    bridge.close_streams_at_once = True
+    await setup_entry(hass, bridge)
+    await wait_for(lambda: len(waits) >= 5)
+    assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+async def test_a_refused_token_on_the_stream_starts_reauth(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    entry = await setup_entry(hass, bridge)
+    await wait_for(lambda: bridge.open_streams == 1)
+    bridge.token = "rotated"
+    await bridge.drop_streams()
+    await wait_for(lambda: entry.runtime_data.stream.stats.last_error == "the bridge refused the token", timeout=10)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert "reauth" in [flow["context"]["source"] for flow in flows]
+
+
+async def test_events_that_are_not_json_or_objects_are_skipped(hass: HomeAssistant, bridge: FakeBridge) -> None:
+    fired: list[str] = []
+    hass.bus.async_listen(EVENT_EXECUTION, callback(lambda event: fired.append(event.data["execution_id"])))
+    await setup_entry(hass, bridge)
+    await wait_for(lambda: bridge.open_streams == 1)
+    await bridge.publish_raw("a", "execution", "{not json")
+    await bridge.publish_raw("b", "execution", "[1, 2]")
+    await bridge.publish_execution("home1234", "f", "e1", "completed")
+    await wait_for(lambda: fired == ["e1"])
