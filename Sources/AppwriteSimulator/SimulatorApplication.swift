@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 
@@ -18,8 +19,12 @@ public func buildSimulatorApplication(
     router.add(middleware: RecordingMiddleware(state: state))
     let api = SimulatorAPI(state: state, config: state.config)
     api.register(on: router)
+    // `/v1/realtime` on the same port (Realtime/RealtimeEndpoint.swift).
+    let webSocketRouter = Router(context: RealtimeRequestContext.self)
+    RealtimeEndpoint(state: state).register(on: webSocketRouter)
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: RealtimeEndpoint.serverConfiguration),
         configuration: .init(address: .hostname(host, port: port), serverName: "appwrite-simulator"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger
@@ -86,6 +91,9 @@ struct SimulatorAPI: Sendable {
         registerExecutions(on: router)
         registerMessaging(on: router)
         registerStorage(on: router)
+        registerDocuments(on: router)
+        registerUsers(on: router)
+        registerRealtimeControls(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()

@@ -1,0 +1,91 @@
+import Foundation
+
+/// One published event (Realtime::send): who may receive it and the `data` of the `event` frame.
+struct RealtimeEvent: Sendable {
+    var projectID: String
+    var events: [String]
+    var channels: [String]
+    /// Roles that receive it; `any` reaches everyone. Appwrite publishes nothing with no roles.
+    var roles: [String]
+    var payload: PHPValue
+    var timestamp: String = AppwriteDate.string(Date())
+}
+
+/// The events the simulator's resources publish, built as Appwrite builds them
+/// (src/Appwrite/Event/Realtime.php `trigger`, Messaging/Adapter/Realtime.php `fromPayload`).
+enum RealtimeEvents {
+    static func document(
+        _ action: DocumentAction,
+        _ document: StoredDocument,
+        collection: SimulatorConfig.Collection,
+        projectID: String,
+        database: SimulatorConfig.Database
+    ) -> RealtimeEvent {
+        let events = EventNames.generate(
+            "databases.[databaseId].collections.[collectionId].documents.[documentId].\(action.rawValue)",
+            params: [
+                ("databaseId", database.id), ("collectionId", collection.id), ("tableId", collection.id),
+                ("documentId", document.id), ("rowId", document.id),
+            ]
+        )
+        let channels = RealtimeChannels.document(databaseID: database.id, collectionID: collection.id, documentID: document.id)
+        let read = collection.roles(for: "read")
+        let roles = collection.documentSecurity ? read + PermissionRules.roles(document.permissions, action: "read") : read
+        return RealtimeEvent(
+            projectID: projectID,
+            events: events,
+            channels: RealtimeChannels.withActionTwins(channels, event: events[0]),
+            roles: roles,
+            payload: document.model
+        )
+    }
+
+    static func file(_ action: DocumentAction, _ file: StoredFile, bucket: SimulatorConfig.Bucket, projectID: String) -> RealtimeEvent {
+        let events = EventNames.generate(
+            "buckets.[bucketId].files.[fileId].\(action.rawValue)",
+            params: [("bucketId", bucket.id), ("fileId", file.id)]
+        )
+        let read = PermissionRules.roles(bucket.permissions, action: "read")
+        let roles = bucket.fileSecurity ? read + PermissionRules.roles(file.permissions, action: "read") : read
+        return RealtimeEvent(
+            projectID: projectID,
+            events: events,
+            channels: RealtimeChannels.withActionTwins(RealtimeChannels.file(bucketID: bucket.id, fileID: file.id), event: events[0]),
+            roles: roles,
+            payload: encodedPayload(file)
+        )
+    }
+
+    /// Executions publish only when they carry read permissions (a user's own run); those of an
+    /// API key or a guest have none, so they publish nothing.
+    static func execution(_ action: DocumentAction, _ execution: Execution, permissions: [String], projectID: String) -> RealtimeEvent? {
+        let read = PermissionRules.roles(permissions, action: "read")
+        guard !read.isEmpty else { return nil }
+        let events = EventNames.generate(
+            "functions.[functionId].executions.[executionId].\(action.rawValue)",
+            params: [("functionId", execution.functionID), ("executionId", execution.id)]
+        )
+        let channels = RealtimeChannels.execution(projectID: projectID, executionID: execution.id, functionID: execution.functionID)
+        return RealtimeEvent(
+            projectID: projectID,
+            events: events,
+            channels: RealtimeChannels.withActionTwins(channels, event: events[0]),
+            roles: read,
+            payload: encodedPayload(execution)
+        )
+    }
+
+    /// The Account model of `connected.data.user` and the `authentication` response.
+    static func encodedAccount(_ user: SimulatorConfig.User, createdAt: String) -> PHPValue {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: UserModels.account(user, createdAt: createdAt), options: [.sortedKeys])) ?? Data()
+        return PHPJSONDecoder.decode(Array(data)) ?? .object([])
+    }
+
+    static func encodedPayload(_ value: some Encodable) -> PHPValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return .object([]) }
+        return PHPJSONDecoder.decode(Array(data)) ?? .object([])
+    }
+}
