@@ -11,7 +11,7 @@ import Testing
 struct RealtimeConformanceTests {
     static let rules: Set<String> = [
         "RT1", "RT2", "RT3", "RT4", "RT5", "RT6", "RT7", "RT8", "RT9", "RT10", "RT11", "RT12", "RT13", "RT14", "RT15", "EV1", "EV2",
-        "EV3", "EV4", "EV5", "EV6", "TC1", "TC2", "TC3",
+        "EV3", "EV4", "EV5", "EV6", "EV7", "TC1", "TC2", "TC3",
     ]
     typealias F = SimulatorFixture
 
@@ -90,6 +90,22 @@ struct RealtimeConformanceTests {
                 #expect(connected["data"]?["user"] == .null, "RT5 silent guest for \(value)")
                 await client.close()
             }
+        }
+    }
+
+    @Test func sessionEventsOnTheAccountChannel() async throws {
+        try await F.withSimulator { port, _ in
+            let alice = await connect(port, "project=rt1&channels[]=account", ["X-Appwrite-Session": try await F.session(port, "alice")])
+            _ = try await alice.next(type: "connected")
+            _ = try await F.session(port, "bob")
+            let second = try await F.rest(port, "POST", "/users/alice/sessions", body: "{}")
+            let id = try #require(second.json["$id"]?.stringValue)
+            let event = try await alice.next(type: "event")
+            #expect(event["data"]?["channels"] == ["account", "account.alice"], "EV7 \(event)")
+            let events = event["data"]?["events"]?.strings ?? []
+            #expect(events.first == "users.alice.sessions.\(id).create" && events.contains("users.*"), "EV7 \(events)")
+            #expect(event["data"]?["payload"]?["$id"]?.stringValue == id && event["data"]?["payload"]?["secret"] == "", "EV7 no secret")
+            await alice.close()
         }
     }
 

@@ -75,6 +75,26 @@ enum RealtimeEvents {
         )
     }
 
+    /// `users.U.sessions.S.create` on `account` and `account.U`, for `user:U` only (no action twins:
+    /// the action is not the user event's third segment). Appwrite's payload carries the session
+    /// secret here; the simulator blanks it, as no token may travel in an event.
+    static func session(_ session: UserSession, model: [String: any Sendable], projectID: String) -> RealtimeEvent {
+        var model = model
+        model["secret"] = ""
+        let data = (try? JSONSerialization.data(withJSONObject: model, options: [.sortedKeys])) ?? Data()
+        let events = EventNames.generate(
+            "users.[userId].sessions.[sessionId].create",
+            params: [("userId", session.userID), ("sessionId", session.id)]
+        )
+        return RealtimeEvent(
+            projectID: projectID,
+            events: events,
+            channels: RealtimeChannels.withActionTwins(["account", "account.\(session.userID)"], event: events[0]),
+            roles: ["user:\(session.userID)"],
+            payload: PHPJSONDecoder.decode(Array(data)) ?? .object([])
+        )
+    }
+
     /// The Account model of `connected.data.user` and the `authentication` response.
     static func encodedAccount(_ user: SimulatorConfig.User, createdAt: String) -> PHPValue {
         let data =

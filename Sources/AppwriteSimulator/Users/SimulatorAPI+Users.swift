@@ -16,7 +16,9 @@ extension SimulatorAPI {
             }
             guard let user = project.users.first(where: { $0.id == userID }) else { throw AppwriteError.userNotFound }
             let session = await users.createSession(projectID: project.id, userID: user.id)
-            return json(UserModels.session(session, ip: Self.clientIP(request, context: context)), status: .created)
+            let model = UserModels.session(session, ip: Self.clientIP(request, context: context))
+            await state.realtime.publish(RealtimeEvents.session(session, model: model, projectID: project.id))
+            return json(model, status: .created)
         }
         router.post("/v1/users/:userId/jwts") { request, context in
             let project = try authorize(request, anyOf: ["users.write"])
