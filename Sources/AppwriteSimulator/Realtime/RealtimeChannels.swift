@@ -22,10 +22,6 @@ enum RealtimeChannels {
         ["files", "buckets.\(bucketID).files", "buckets.\(bucketID).files.\(fileID)"]
     }
 
-    static func execution(projectID: String, executionID: String, functionID: String) -> [String] {
-        ["console", "projects.\(projectID)", "executions", "executions.\(executionID)", "functions.\(functionID)"]
-    }
-
     /// The action-suffixed twins: every channel whose last or second-to-last segment is a
     /// resource gets `.<action>`, where the action is the event's last segment (or its
     /// second-to-last, for attribute events such as `update.name`).

@@ -56,25 +56,6 @@ enum RealtimeEvents {
         )
     }
 
-    /// Executions publish only when they carry read permissions (a user's own run); those of an
-    /// API key or a guest have none, so they publish nothing.
-    static func execution(_ action: DocumentAction, _ execution: Execution, permissions: [String], projectID: String) -> RealtimeEvent? {
-        let read = PermissionRules.roles(permissions, action: "read")
-        guard !read.isEmpty else { return nil }
-        let events = EventNames.generate(
-            "functions.[functionId].executions.[executionId].\(action.rawValue)",
-            params: [("functionId", execution.functionID), ("executionId", execution.id)]
-        )
-        let channels = RealtimeChannels.execution(projectID: projectID, executionID: execution.id, functionID: execution.functionID)
-        return RealtimeEvent(
-            projectID: projectID,
-            events: events,
-            channels: RealtimeChannels.withActionTwins(channels, event: events[0]),
-            roles: read,
-            payload: encodedPayload(execution)
-        )
-    }
-
     /// `users.U.sessions.S.create` on `account` and `account.U`, for `user:U` only (no action twins:
     /// the action is not the user event's third segment). Appwrite's payload carries the session
     /// secret here; the simulator blanks it, as no token may travel in an event.
