@@ -11,7 +11,7 @@ import Testing
 struct RealtimeConformanceTests {
     static let rules: Set<String> = [
         "RT1", "RT2", "RT3", "RT4", "RT5", "RT6", "RT7", "RT8", "RT9", "RT10", "RT11", "RT12", "RT13", "RT14", "RT15", "EV1", "EV2",
-        "EV3", "EV4", "EV5", "EV6", "EV7", "TC1", "TC2", "TC3",
+        "EV3", "EV4", "EV5", "EV6", "EV7", "TC1", "TC2", "TC3", "TC4",
     ]
     typealias F = SimulatorFixture
 
@@ -106,6 +106,26 @@ struct RealtimeConformanceTests {
             #expect(events.first == "users.alice.sessions.\(id).create" && events.contains("users.*"), "EV7 \(events)")
             #expect(event["data"]?["payload"]?["$id"]?.stringValue == id && event["data"]?["payload"]?["secret"] == "", "EV7 no secret")
             await alice.close()
+        }
+    }
+
+    @Test func endedSessionsDowngradeTheNextHandshakeOnly() async throws {
+        try await F.withSimulator { port, _ in
+            let secret = try await F.session(port, "alice")
+            let open = await connect(port, "project=rt1&channels[]=documents", ["X-Appwrite-Session": secret])
+            #expect(try await open.next(type: "connected")["data"]?["user"]?["$id"] == "alice", "RT5")
+            let ended = try await Exchange.send(
+                "DELETE",
+                "http://127.0.0.1:\(port)/_simulator/users/rt1/alice/sessions",
+                project: nil,
+                key: nil
+            )
+            #expect(ended.status == 204, "TC4")
+            let later = await connect(port, "project=rt1&channels[]=documents", ["X-Appwrite-Session": secret])
+            #expect(try await later.next(type: "connected")["data"]?["user"] == .null, "TC4 RT5 the next handshake is a guest")
+            try await createLight(port, "after-logout")
+            #expect(try await open.next(type: "event")["data"]?["payload"]?["$id"] == "after-logout", "RT7 roles kept on the open socket")
+            for client in [open, later] { await client.close() }
         }
     }
 
