@@ -6,8 +6,9 @@ import Logging
 import NIOCore
 
 /// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, create, get and list
-/// executions, create push, email and SMS messages and get one, plus `/_simulator/requests` for
-/// tests to see what arrived.
+/// executions, create push, email and SMS messages and get one, Storage files, Databases documents,
+/// users' sessions and JWTs, and the `/v1/realtime` WebSocket on the same port, plus
+/// `/_simulator/...` for tests to see what arrived and to steer Realtime.
 public func buildSimulatorApplication(
     state: SimulatorState,
     host: String = "127.0.0.1",
