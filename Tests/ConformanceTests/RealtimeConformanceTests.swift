@@ -129,6 +129,41 @@ struct RealtimeConformanceTests {
         }
     }
 
+    @Test func aUsersOwnExecutionPublishesAKeysDoesNot() async throws {
+        try await F.withSimulator { port, _ in
+            let alice = try await F.session(port, "alice")
+            let client = await connect(port, "project=rt1&channels[]=executions&channels[]=functions.mine", ["X-Appwrite-Session": alice])
+            _ = try await client.next(type: "connected")
+            let byKey = try await F.rest(port, "POST", "/functions/mine/executions", body: "{}")
+            #expect(byKey.status == 201 && byKey.json["$permissions"] == [], "EV6 \(byKey.text)")
+            let own = try await F.asUser(port, "POST", "/functions/mine/executions", session: alice, body: "{}")
+            #expect(own.status == 201 && own.json["$permissions"] == [#"read("user:alice")"#], "EV6 \(own.text)")
+            let id = try #require(own.json["$id"]?.stringValue)
+            let event = try await client.next(type: "event")
+            #expect(
+                event["data"]?["events"]?.strings.first == "functions.mine.executions.\(id).create",
+                "EV6 the key's run published nothing"
+            )
+            #expect(
+                event["data"]?["channels"]?.strings
+                    == [
+                        "console", "projects.rt1", "executions", "executions.\(id)", "functions.mine", "executions.create",
+                        "executions.\(id).create", "functions.mine.create",
+                    ],
+                "EV6 channels"
+            )
+            let bob = try await F.session(port, "bob")
+            #expect(
+                try await F.asUser(port, "GET", "/functions/mine/executions/\(id)", session: alice).status == 200,
+                "EV6 own run readable"
+            )
+            #expect(try await F.asUser(port, "GET", "/functions/mine/executions/\(id)", session: bob).status == 404, "EV6 not another's")
+            let guest = try await F.rest(port, "POST", "/functions/mine/executions", key: nil, body: "{}")
+            #expect(guest.status == 401 && guest.json["type"] == "user_unauthorized", "A7 unchanged for guests")
+            await client.close()
+        }
+    }
+
     @Test func jwts() async throws {
         try await F.withSimulator { port, _ in
             let secret = try await F.session(port, "bob")

@@ -1,7 +1,10 @@
 import AppwriteSimulator
+import AsyncHTTPClient
 import BridgeCore
 import Foundation
 import HTTPTypes
+import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The simulator the Realtime and Databases cases run against: project `rt1` with users, a
@@ -20,7 +23,7 @@ enum SimulatorFixture {
                 ),
                 .init(secret: sessionsOnlyKey, scopes: ["sessions.write"]),
             ],
-            functions: [.init(id: "echo")]
+            functions: [.init(id: "echo"), .init(id: "mine", execute: ["users"])]
         )
         project.users = [
             .init(id: "alice", name: "Alice", email: "alice@example.com", emailVerification: true),
@@ -72,6 +75,21 @@ enum SimulatorFixture {
         project: String? = "rt1"
     ) async throws -> Exchange {
         try await Exchange.send(method, "http://127.0.0.1:\(port)/v1" + path, project: project, key: key, body: body)
+    }
+
+    /// A call made as a user: its session in `X-Appwrite-Session`, no key.
+    static func asUser(_ port: Int, _ method: String, _ path: String, session: String, body: String? = nil) async throws -> Exchange {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1" + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "X-Appwrite-Project", value: "rt1")
+        request.headers.add(name: "X-Appwrite-Session", value: session)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        var buffer = try await response.body.collect(upTo: 1 << 20)
+        return Exchange(status: Int(response.status.code), retryAfter: nil, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
     }
 
     /// A fresh session's secret for `user`.

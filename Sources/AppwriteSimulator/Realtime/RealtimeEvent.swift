@@ -56,6 +56,26 @@ enum RealtimeEvents {
         )
     }
 
+    /// Executions publish only when they carry read permissions (a user's own run, EV6): to
+    /// `console`, `projects.P`, `executions`, `executions.E`, `functions.F` and their twins.
+    static func execution(_ action: DocumentAction, _ execution: Execution, projectID: String) -> RealtimeEvent {
+        let events = EventNames.generate(
+            "functions.[functionId].executions.[executionId].\(action.rawValue)",
+            params: [("functionId", execution.functionID), ("executionId", execution.id)]
+        )
+        let channels = [
+            "console", "projects.\(projectID)", "executions", "executions.\(execution.id)", "functions.\(execution.functionID)",
+        ]
+        let read = PermissionRules.roles(execution.permissions, action: "read")
+        return RealtimeEvent(
+            projectID: projectID,
+            events: events,
+            channels: read.isEmpty ? [] : RealtimeChannels.withActionTwins(channels, event: events[0]),
+            roles: read,
+            payload: encodedPayload(execution)
+        )
+    }
+
     /// `users.U.sessions.S.create` on `account` and `account.U`, for `user:U` only (no action twins:
     /// the action is not the user event's third segment). Appwrite's payload carries the session
     /// secret here; the simulator blanks it, as no token may travel in an event.
