@@ -25,17 +25,43 @@ enum PHPQueryParameter: Sendable, Equatable {
     }
 
     static func parse(_ query: String?) -> [String: PHPQueryParameter] {
-        var result: [(key: String, value: PHPQueryParameter)] = []
+        var root = Node()
         for pair in (query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = decode(parts[0])
             let value = parts.count > 1 ? decode(parts[1]) : ""
             guard let (base, path) = split(name), !base.isEmpty else { continue }
-            var root = PHPQueryParameter.array(result)
             root.set(path: [base] + path, value: value)
-            if case .array(let entries) = root { result = entries }
         }
-        return Dictionary(result.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        guard case .array(let entries) = root.parameter else { return [:] }
+        return Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
+
+    /// A PHP array while it is built: keys in order, found by name in O(1), `[]` taking the next
+    /// integer key.
+    private struct Node {
+        var value: String?
+        var keys: [String] = []
+        var children: [String: Node] = [:]
+        var nextIndex = 0
+
+        var parameter: PHPQueryParameter {
+            if let value { return .string(value) }
+            return .array(keys.map { ($0, children[$0]?.parameter ?? .string("")) })
+        }
+
+        mutating func set(path: [String], value: String) {
+            guard let first = path.first else {
+                self = Node(value: value)
+                return
+            }
+            self.value = nil
+            var key = first
+            if key.isEmpty { key = String(nextIndex) }
+            if let number = Int(key), number >= nextIndex { nextIndex = number + 1 }
+            if children[key] == nil { keys.append(key) }
+            children[key, default: Node()].set(path: Array(path.dropFirst()), value: value)
+        }
     }
 
     private static func decode(_ text: Substring) -> String {
@@ -59,31 +85,5 @@ enum PHPQueryParameter: Sendable, Equatable {
 
     private static func normalize(_ base: Substring) -> String {
         String(base.map { $0 == "." || $0 == " " ? "_" : $0 })
-    }
-
-    private mutating func set(path: [String], value: String) {
-        guard let first = path.first else {
-            self = .string(value)
-            return
-        }
-        var entries: [(key: String, value: PHPQueryParameter)]
-        if case .array(let existing) = self { entries = existing } else { entries = [] }
-        var key = first
-        if key.isEmpty {
-            let next = (entries.compactMap { Int($0.key) }.max() ?? -1) + 1
-            key = String(next)
-        }
-        if let index = entries.firstIndex(where: { $0.key == key }) {
-            if path.count == 1 {
-                entries[index].value = .string(value)
-            } else {
-                entries[index].value.set(path: Array(path.dropFirst()), value: value)
-            }
-        } else {
-            var child = PHPQueryParameter.array([])
-            child.set(path: Array(path.dropFirst()), value: value)
-            entries.append((key, child))
-        }
-        self = .array(entries)
     }
 }

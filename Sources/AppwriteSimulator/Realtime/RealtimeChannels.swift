@@ -50,19 +50,28 @@ enum RealtimeChannels {
     /// `account.<action>` becomes `account.<userId>.<action>` for a user (kept as is for a guest);
     /// any other `account.…` is dropped.
     static func convert(_ channels: [String], userID: String) -> [String] {
-        var result = EventNames.unique(channels)
+        // A PHP array keyed by channel: a new key goes last, setting a present one keeps its place,
+        // an unset one may come back last (positions make each step O(1)).
+        var position: [String: Int] = [:]
+        var counter = 0
+        func set(_ key: String) {
+            guard position[key] == nil else { return }
+            position[key] = counter
+            counter += 1
+        }
+        for channel in channels { set(channel) }
         for channel in EventNames.unique(channels) {
             if channel == "account" {
-                if !userID.isEmpty { result.append("account.\(userID)") }
+                if !userID.isEmpty { set("account.\(userID)") }
             } else if channel.hasPrefix("account."), actions.contains(String(channel.dropFirst("account.".count))) {
                 if !userID.isEmpty {
-                    result.removeAll { $0 == channel }
-                    result.append("account.\(userID).\(channel.dropFirst("account.".count))")
+                    position[channel] = nil
+                    set("account.\(userID).\(channel.dropFirst("account.".count))")
                 }
             } else if channel.hasPrefix("account.") {
-                result.removeAll { $0 == channel }
+                position[channel] = nil
             }
         }
-        return EventNames.unique(result)
+        return position.sorted { $0.value < $1.value }.map(\.key)
     }
 }
