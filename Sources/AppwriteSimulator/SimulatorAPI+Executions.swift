@@ -91,14 +91,16 @@ extension SimulatorAPI {
         let realtime = state.realtime
         if parameters.isAsync {
             await state.store(execution, projectID: projectID)
-            await realtime.publish(RealtimeEvents.execution(.create, execution, projectID: projectID))
+            let waiting = execution
+            await realtime.publish(RealtimeEvents.execution(.create, waiting, projectID: projectID))
             if scheduledAt == nil {
                 Task { [state, execution] in
                     var running = execution
                     running.status = "processing"
                     running.updatedAt = AppwriteDate.string(Date())
                     await state.store(running, projectID: projectID)
-                    await realtime.publish(RealtimeEvents.execution(.update, running, projectID: projectID))
+                    let processing = running
+                    await realtime.publish(RealtimeEvents.execution(.update, processing, projectID: projectID))
                     let finished = try await Self.run(function, parameters, execution: running)
                     await state.store(finished.stored, projectID: projectID)
                     await realtime.publish(RealtimeEvents.execution(.update, finished.stored, projectID: projectID))
@@ -118,7 +120,8 @@ extension SimulatorAPI {
         }
         var finished = try await Self.run(function, parameters, execution: execution)
         await state.store(finished.stored, projectID: projectID)
-        await realtime.publish(RealtimeEvents.execution(.create, finished.stored, projectID: projectID))
+        let stored = finished.stored
+        await realtime.publish(RealtimeEvents.execution(.create, stored, projectID: projectID))
         // Only the synchronous reply carries the body, and every response header of the function.
         finished.responseHeaders.append(.init(name: "x-appwrite-execution-id", value: finished.id))
         return try encode(finished, status: .created)

@@ -52,7 +52,7 @@ enum RealtimeEvents {
             events: events,
             channels: RealtimeChannels.withActionTwins(RealtimeChannels.file(bucketID: bucket.id, fileID: file.id), event: events[0]),
             roles: roles,
-            payload: encodedPayload(file)
+            payload: encodedPayload(file.withoutBytes)
         )
     }
 
@@ -108,5 +108,14 @@ enum RealtimeEvents {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return .object([]) }
         return PHPJSONDecoder.decode(Array(data)) ?? .object([])
+    }
+}
+
+extension StoredFile {
+    /// The model alone: an event never needs the file's bytes.
+    var withoutBytes: StoredFile {
+        var copy = self
+        copy.bytes = []
+        return copy
     }
 }

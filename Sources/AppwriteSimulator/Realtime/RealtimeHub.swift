@@ -140,7 +140,10 @@ public actor RealtimeHub {
     // MARK: Fan-out
 
     /// getSubscribers, then one `event` frame per connection listing the subscriptions it matched.
-    func publish(_ event: RealtimeEvent) {
+    /// The event is only built when a connection is open, so writes cost nothing without listeners.
+    func publish(_ build: @autoclosure @Sendable () -> RealtimeEvent) {
+        guard !connections.isEmpty else { return }
+        let event = build()
         guard !event.channels.isEmpty, !event.roles.isEmpty else { return }
         for connection in connections.values where connection.projectID == event.projectID {
             guard event.roles.contains("any") || connection.roles.contains(where: event.roles.contains) else { continue }
