@@ -24,6 +24,8 @@ public struct Execution: Codable, Sendable, Equatable {
     public var errors: String
     public var duration: Double
     public var scheduledAt: String?
+    /// `[read("user:<id>")]` for a user's own run; empty for a key's or a guest's.
+    public var permissions: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case id = "$id"
@@ -55,6 +57,7 @@ public struct Execution: Codable, Sendable, Equatable {
         errors = try container.decode(String.self, forKey: .errors)
         duration = try container.decode(Double.self, forKey: .duration)
         scheduledAt = try container.decodeIfPresent(String.self, forKey: .scheduledAt)
+        permissions = try container.decodeIfPresent([String].self, forKey: .permissions) ?? []
     }
 
     init(
@@ -93,7 +96,7 @@ public struct Execution: Codable, Sendable, Equatable {
         try container.encode(id, forKey: .id)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode([String](), forKey: .permissions)
+        try container.encode(permissions, forKey: .permissions)
         try container.encode(functionID, forKey: .functionID)
         try container.encode(deploymentID, forKey: .deploymentID)
         try container.encode(trigger, forKey: .trigger)

@@ -9,6 +9,8 @@ struct Access: Sendable {
         case key(SimulatorConfig.Key)
         /// No key, or a key Appwrite decodes as a guest key (an unknown ephemeral or other type).
         case guest
+        /// No key, and a session or JWT of a configured user (read only by the routes that pass it).
+        case user(SimulatorConfig.User)
     }
 
     /// nil: the console project (no `X-Appwrite-Project`): no keys, no functions.
@@ -27,6 +29,25 @@ struct Access: Sendable {
         "global", "public", "home", "console", "graphql", "sessions.write", "documents.read", "documents.write", "rows.read",
         "rows.write", "files.read", "files.write", "locale.read", "avatars.read", "executions.write",
     ]
+    /// A signed-in user's scopes (roles.php, `$member`).
+    static let memberScopes: Set<String> = [
+        "global", "public", "home", "console", "graphql", "sessions.write", "account", "teams.read", "teams.write", "presences.read",
+        "presences.write", "documents.read", "documents.write", "rows.read", "rows.write", "files.read", "files.write", "projects.read",
+        "locale.read", "avatars.read", "executions.read", "executions.write", "targets.read", "targets.write", "subscribers.write",
+        "subscribers.read", "assistant.read", "rules.read",
+    ]
+    /// The caller's Authorization roles: a guest `any` and `guests`; a user `any` and its roles.
+    var roles: [String] {
+        switch caller {
+        case .key: []
+        case .guest: ["any", "guests"]
+        case .user(let user): ["any"] + user.roles
+        }
+    }
+    var user: SimulatorConfig.User? {
+        if case .user(let user) = caller { return user }
+        return nil
+    }
     /// Every project key has these besides its own (roles.php, `apps`).
     static let keyScopes = ["global", "health.read", "graphql"]
     /// Key types whose unknown secret is refused outright; any other prefix decodes as a guest key.
@@ -34,7 +55,7 @@ struct Access: Sendable {
 }
 
 extension SimulatorAPI {
-    func access(_ request: Request, anyOf scopes: [String]) throws(AppwriteError) -> Access {
+    func access(_ request: Request, anyOf scopes: [String], user: SimulatorConfig.User? = nil) throws(AppwriteError) -> Access {
         let projectHeader = request.headers[HTTPField.Name("X-Appwrite-Project")!] ?? ""
         let keyHeader = request.headers[HTTPField.Name("X-Appwrite-Key")!] ?? ""
         let isConsole = projectHeader.isEmpty || projectHeader == "console"
@@ -55,6 +76,7 @@ extension SimulatorAPI {
         }
         if !isConsole && project == nil { throw .projectNotFound }
         if case .key(let key) = caller, key.expired { throw .keyExpired }
+        if keyHeader.isEmpty, let user { caller = .user(user) }
         if unknownKey { throw .userUnauthorized }
 
         let granted: Set<String>
@@ -64,6 +86,9 @@ extension SimulatorAPI {
             granted = Set(key.scopes + Access.keyScopes)
             let host = request.head.authority.map { Self.hostname($0) } ?? "localhost"
             actor = "app.\(project?.id ?? "console")@service.\(host) (role: applications)"
+        case .user(let user):
+            granted = Access.memberScopes
+            actor = "\(user.email.isEmpty ? "User" : user.email) (role: users)"
         case .guest:
             granted = Access.guestScopes
             actor = "User (role: guests)"

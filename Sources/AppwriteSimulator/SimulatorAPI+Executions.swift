@@ -17,7 +17,7 @@ extension SimulatorAPI {
             try await createExecution(request, context: context)
         }
         router.get("/v1/functions/:functionId/executions/:executionId") { request, context in
-            let access = try access(request, anyOf: Self.readScopes)
+            let access = try access(request, anyOf: Self.readScopes, user: try await sessionUser(request))
             let functionID = try context.parameters.require("functionId")
             let executionID = try context.parameters.require("executionId")
             guard UtopiaValidators.uid(functionID) else {
@@ -27,19 +27,20 @@ extension SimulatorAPI {
                 throw AppwriteError.argumentInvalid("executionId", UtopiaValidators.uidDescription)
             }
             _ = try function(functionID, for: access)
-            guard let execution = await state.execution(projectID: access.projectID, id: executionID), execution.functionID == functionID
+            guard let execution = await state.execution(projectID: access.projectID, id: executionID), execution.functionID == functionID,
+                Self.canRead(execution, access)
             else { throw AppwriteError.executionNotFound }
             return try encode(execution.stored, status: .ok)
         }
         router.get("/v1/functions/:functionId/executions") { request, context in
-            let access = try access(request, anyOf: Self.readScopes)
+            let access = try access(request, anyOf: Self.readScopes, user: try await sessionUser(request))
             let functionID = try context.parameters.require("functionId")
             guard UtopiaValidators.uid(functionID) else {
                 throw AppwriteError.argumentInvalid("functionId", UtopiaValidators.uidDescription)
             }
             let query = try ExecutionQuery(request.uri.query)
             _ = try function(functionID, for: access)
-            let all = await state.executions(projectID: access.projectID).filter { $0.functionID == functionID }
+            let all = await state.executions(projectID: access.projectID).filter { $0.functionID == functionID && Self.canRead($0, access) }
             let (page, total) = query.apply(to: all)
             return try encode(ExecutionList(total: query.includeTotal ? total : 0, executions: page.map(\.stored)), status: .ok)
         }
@@ -51,7 +52,7 @@ extension SimulatorAPI {
     }
 
     func createExecution(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let access = try access(request, anyOf: Self.writeScopes)
+        let access = try access(request, anyOf: Self.writeScopes, user: try await sessionUser(request))
         let functionID = try context.parameters.require("functionId")
         guard UtopiaValidators.uid(functionID) else { throw AppwriteError.argumentInvalid("functionId", UtopiaValidators.uidDescription) }
         let parameters = try ExecutionParameters(try await requestParameters(request))
@@ -59,7 +60,12 @@ extension SimulatorAPI {
         let function = try function(functionID, for: access)
         guard function.deployment else { throw AppwriteError.deploymentNotFound }
         guard function.buildReady else { throw AppwriteError.buildNotReady }
-        if !access.isKey, !function.execute.contains(where: { $0 == "any" || $0 == "guests" }) {
+        if access.user != nil {
+            let roles = access.roles
+            guard function.execute.contains(where: roles.contains) else {
+                throw CallerRoles(roles: roles).refusal("execute", granted: function.execute)
+            }
+        } else if !access.isKey, !function.execute.contains(where: { $0 == "any" || $0 == "guests" }) {
             throw AppwriteError.executeNotPermitted(function.execute)
         }
 
@@ -79,17 +85,25 @@ extension SimulatorAPI {
             requestHeaders: kept.map { Execution.Header(name: $0.0, value: $0.1) },
             scheduledAt: scheduledAt
         )
+        // Create.php: a user's run is readable by that user, and so published to Realtime.
+        if let user = access.user { execution.permissions = [#"read("user:\#(user.id)")"#] }
         let projectID = access.projectID
+        let realtime = state.realtime
         if parameters.isAsync {
             await state.store(execution, projectID: projectID)
+            let waiting = execution
+            await realtime.publish(RealtimeEvents.execution(.create, waiting, projectID: projectID))
             if scheduledAt == nil {
                 Task { [state, execution] in
                     var running = execution
                     running.status = "processing"
                     running.updatedAt = AppwriteDate.string(Date())
                     await state.store(running, projectID: projectID)
+                    let processing = running
+                    await realtime.publish(RealtimeEvents.execution(.update, processing, projectID: projectID))
                     let finished = try await Self.run(function, parameters, execution: running)
                     await state.store(finished.stored, projectID: projectID)
+                    await realtime.publish(RealtimeEvents.execution(.update, finished.stored, projectID: projectID))
                 }
             }
             return try encode(execution, status: .accepted)
@@ -106,6 +120,8 @@ extension SimulatorAPI {
         }
         var finished = try await Self.run(function, parameters, execution: execution)
         await state.store(finished.stored, projectID: projectID)
+        let stored = finished.stored
+        await realtime.publish(RealtimeEvents.execution(.create, stored, projectID: projectID))
         // Only the synchronous reply carries the body, and every response header of the function.
         finished.responseHeaders.append(.init(name: "x-appwrite-execution-id", value: finished.id))
         return try encode(finished, status: .created)
@@ -129,6 +145,14 @@ extension SimulatorAPI {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }
         return (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "127.0.0.1"
+    }
+}
+
+extension SimulatorAPI {
+    /// A user reads only executions whose read permissions name one of its roles.
+    static func canRead(_ execution: Execution, _ access: Access) -> Bool {
+        guard access.user != nil else { return true }
+        return PermissionRules.roles(execution.permissions, action: "read").contains(where: access.roles.contains)
     }
 }
 

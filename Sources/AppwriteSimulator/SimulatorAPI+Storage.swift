@@ -37,6 +37,7 @@ extension SimulatorAPI {
             )
         }
         router.get("/_simulator/uploads") { _, _ in try encode(await storage.uploads(), status: .ok) }
+        registerFileChanges(on: router)
     }
 
     /// Appwrite's order: scope, parameters (bucketId, fileId, permissions), bucket, file present,
@@ -129,7 +130,12 @@ extension SimulatorAPI {
             range: range,
             chunksTotal: chunksTotal
         )
-        return try await storage.apply(upload, projectID: project.id, now: AppwriteDate.string(Date()))
+        let (file, created) = try await storage.apply(upload, projectID: project.id, now: AppwriteDate.string(Date()))
+        // Appwrite publishes the create event once, with the last chunk.
+        if created && file.isComplete {
+            await state.realtime.publish(RealtimeEvents.file(.create, file, bucket: bucket, projectID: project.id))
+        }
+        return (file, created)
     }
 
     /// Appwrite checks each `<bucketId>:<fileId>` attachment of an email: bucket, then file. Like

@@ -1,12 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 
 /// Builds the simulated Appwrite server: `/v1/health`, `/v1/health/version`, create, get and list
-/// executions, create push, email and SMS messages and get one, plus `/_simulator/requests` for
-/// tests to see what arrived.
+/// executions, create push, email and SMS messages and get one, Storage files, Databases documents,
+/// users' sessions and JWTs, and the `/v1/realtime` WebSocket on the same port, plus
+/// `/_simulator/...` for tests to see what arrived and to steer Realtime.
 public func buildSimulatorApplication(
     state: SimulatorState,
     host: String = "127.0.0.1",
@@ -18,8 +20,12 @@ public func buildSimulatorApplication(
     router.add(middleware: RecordingMiddleware(state: state))
     let api = SimulatorAPI(state: state, config: state.config)
     api.register(on: router)
+    // `/v1/realtime` on the same port (Realtime/RealtimeEndpoint.swift).
+    let webSocketRouter = Router(context: RealtimeRequestContext.self)
+    RealtimeEndpoint(state: state).register(on: webSocketRouter)
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: RealtimeEndpoint.serverConfiguration),
         configuration: .init(address: .hostname(host, port: port), serverName: "appwrite-simulator"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger
@@ -87,6 +93,9 @@ struct SimulatorAPI: Sendable {
         registerExecutions(on: router)
         registerMessaging(on: router)
         registerStorage(on: router)
+        registerDocuments(on: router)
+        registerUsers(on: router)
+        registerRealtimeControls(on: router)
         router.get("/_simulator/requests") { _, _ in try encode(await state.recordedRequests(), status: .ok) }
         router.delete("/_simulator/requests") { _, _ in
             await state.reset()

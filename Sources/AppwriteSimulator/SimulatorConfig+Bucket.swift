@@ -12,24 +12,33 @@ extension SimulatorConfig {
         /// Like Appwrite, a disabled bucket is "not found" for users but still served to API keys,
         /// and the simulator only knows API keys: the flag is kept for the record.
         public var enabled: Bool
+        /// The bucket's permissions (`read("users")` …): who receives its files' Realtime events.
+        public var permissions: [String]
+        /// With file security, a file's own read permissions reach Realtime subscribers too.
+        public var fileSecurity: Bool
 
         public init(
             id: String,
             maximumFileSize: Int = Bucket.defaultMaximumFileSize,
             allowedFileExtensions: [String] = [],
-            enabled: Bool = true
+            enabled: Bool = true,
+            permissions: [String] = [],
+            fileSecurity: Bool = false
         ) {
             self.id = id
             self.maximumFileSize = maximumFileSize
             self.allowedFileExtensions = allowedFileExtensions
             self.enabled = enabled
+            self.permissions = permissions
+            self.fileSecurity = fileSecurity
         }
 
         enum CodingKeys: String, CodingKey {
             case id
             case maximumFileSize = "maximum_file_size"
             case allowedFileExtensions = "allowed_file_extensions"
-            case enabled
+            case enabled, permissions
+            case fileSecurity = "file_security"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -40,6 +49,8 @@ extension SimulatorConfig {
                 $0.lowercased()
             }
             enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+            permissions = PermissionRules.aggregate(try container.decodeIfPresent([String].self, forKey: .permissions) ?? [])
+            fileSecurity = try container.decodeIfPresent(Bool.self, forKey: .fileSecurity) ?? false
         }
     }
 }

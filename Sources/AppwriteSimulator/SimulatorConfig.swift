@@ -10,6 +10,10 @@ public struct SimulatorConfig: Codable, Sendable {
     public var projects: [Project]
     /// How many recorded requests, and executions and messages per project, are kept (oldest dropped).
     public var retain: Int
+    /// Realtime's abuse limits (Realtime/SimulatorConfig+Realtime.swift).
+    public var realtime = RealtimeSettings()
+    /// The `/_simulator/realtime/...` controls; the demo's configuration turns them off.
+    public var testControls = true
 
     public struct Project: Codable, Sendable {
         public var id: String
@@ -19,6 +23,10 @@ public struct SimulatorConfig: Codable, Sendable {
         public var targets: [Target]
         /// Storage buckets (see SimulatorConfig+Bucket.swift).
         public var buckets: [Bucket] = []
+        /// Databases and their collections (Databases/SimulatorConfig+Database.swift).
+        public var databases: [Database] = []
+        /// Users who may be given sessions and JWTs (Users/SimulatorConfig+User.swift).
+        public var users: [User] = []
 
         public init(id: String, keys: [Key], functions: [Function], targets: [Target] = []) {
             self.id = id
@@ -27,7 +35,7 @@ public struct SimulatorConfig: Codable, Sendable {
             self.targets = targets
         }
 
-        enum CodingKeys: String, CodingKey { case id, keys, functions, targets, buckets }
+        enum CodingKeys: String, CodingKey { case id, keys, functions, targets, buckets, databases, users }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +44,8 @@ public struct SimulatorConfig: Codable, Sendable {
             functions = try container.decode([Function].self, forKey: .functions)
             targets = try container.decodeIfPresent([Target].self, forKey: .targets) ?? []
             buckets = try container.decodeIfPresent([Bucket].self, forKey: .buckets) ?? []
+            databases = try container.decodeIfPresent([Database].self, forKey: .databases) ?? []
+            users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
         }
     }
 
@@ -138,6 +148,8 @@ public struct SimulatorConfig: Codable, Sendable {
         case syncTimeoutSeconds = "sync_timeout_seconds"
         case projects
         case retain
+        case realtime
+        case testControls = "test_controls"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -146,6 +158,8 @@ public struct SimulatorConfig: Codable, Sendable {
         syncTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .syncTimeoutSeconds) ?? 30
         projects = try container.decode([Project].self, forKey: .projects)
         retain = max(try container.decodeIfPresent(Int.self, forKey: .retain) ?? 100_000, 1)
+        realtime = try container.decodeIfPresent(RealtimeSettings.self, forKey: .realtime) ?? RealtimeSettings()
+        testControls = try container.decodeIfPresent(Bool.self, forKey: .testControls) ?? true
     }
 
     public static func load(path: String) throws -> SimulatorConfig {

@@ -10,9 +10,14 @@ public actor SimulatorState {
     private var messageStore = ProjectStore<Message>()
     /// Storage buckets' files (SimulatorStorage.swift).
     public nonisolated let storage = SimulatorStorage()
+    /// Databases' documents (Databases/), users' sessions (Users/) and Realtime (Realtime/).
+    public nonisolated let databases = SimulatorDatabases()
+    public nonisolated let users = SimulatorUsers()
+    public nonisolated let realtime: RealtimeHub
 
     public init(config: SimulatorConfig) {
         self.config = config
+        self.realtime = RealtimeHub(settings: config.realtime)
     }
 
     public func recordedRequests() -> [RecordedRequest] { requests.elements }

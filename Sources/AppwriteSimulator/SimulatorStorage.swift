@@ -62,6 +62,22 @@ public actor SimulatorStorage {
         return (file, created: true)
     }
 
+    /// updateFile: a new name and/or permissions; nil when there is no such file.
+    func update(projectID: String, bucketID: String, fileID: String, name: String?, permissions: [String]?, now: String) -> StoredFile? {
+        let key = Self.key(projectID, bucketID, fileID)
+        guard var file = files[key] else { return nil }
+        if let name { file.name = name }
+        if let permissions { file.permissions = permissions }
+        file.updatedAt = now
+        files[key] = file
+        return file
+    }
+
+    /// deleteFile: the file that was removed, or nil.
+    func delete(projectID: String, bucketID: String, fileID: String) -> StoredFile? {
+        files.removeValue(forKey: Self.key(projectID, bucketID, fileID))
+    }
+
     private static func finish(_ file: inout StoredFile, mimeType: String) {
         file.sizeActual = file.bytes.count
         file.mimeType = mimeType

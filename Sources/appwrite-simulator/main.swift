@@ -7,10 +7,11 @@ import Hummingbird
 struct AppwriteSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appwrite-simulator",
-        abstract: "A faithful stand-in for Appwrite's health, executions and messaging API, for tests and demos."
+        abstract:
+            "A faithful stand-in for Appwrite's health, executions, messaging, storage, databases and Realtime APIs, for tests and demos."
     )
 
-    @Option(help: "Projects, keys, functions and messaging targets (YAML or JSON).")
+    @Option(help: "Projects, keys, functions, messaging targets, buckets, databases and users (YAML or JSON).")
     var config: String
 
     @Option(help: "Address to listen on.")

@@ -4,7 +4,8 @@ import Foundation
 /// The table both targets must answer identically, rule by rule (README.md of the simulator).
 enum ConformanceCases {
     /// Rules proven by the scenarios of ConformanceTests rather than by a single request.
-    static let scenarioRules: Set<String> = ["G1", "G3", "L1", "L2", "L3", "X4", "X6", "G2"]
+    static let scenarioRules: Set<String> = Set(["G1", "G3", "L1", "L2", "L3", "X4", "X6", "G2"])
+        .union(DatabasesConformanceTests.rules).union(RealtimeConformanceTests.rules)
 
     static func all() -> [ConformanceCase] {
         access + health + envelope + parameters + schedules + headers + functions + results

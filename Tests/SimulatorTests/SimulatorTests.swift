@@ -226,5 +226,10 @@ struct SimulatorTests {
         #expect(config.projects[0].keys[0].scopes.contains("messages.write"))
         #expect(config.projects[0].targets.map(\.type) == [.push, .email, .sms])
         #expect(config.projects[1].targets.isEmpty)
+        // The demo keeps the test controls off; its database and user serve the Realtime demo.
+        #expect(config.testControls == false)
+        #expect(config.realtime.messagesPerMinute == 32 && config.realtime.connectsPerMinute == 128)
+        #expect(config.projects[0].databases.first?.collections.first?.permissions == [#"read("label:bridge")"#])
+        #expect(config.projects[0].users.first?.labels == ["bridge"])
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Event names as Appwrite generates them (src/Appwrite/Event/Event.php `generateEvents`,
+/// `parseEventPattern`, `mirrorCollectionEvents`): the specific name first, then every wildcard
+/// and parent form, each document name mirrored to its tables/rows twin. The loops follow
+/// Appwrite's, so the order is Appwrite's too.
+enum EventNames {
+    /// `pattern` like `databases.[databaseId].collections.[collectionId].documents.[documentId].create`;
+    /// `params` in the order Appwrite sets them (their names without brackets).
+    static func generate(_ pattern: String, params: [(key: String, value: String)]) -> [String] {
+        let parts = pattern.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let count = parts.count
+        let type = parts[0]
+        let resource = count > 1 ? parts[1] : nil
+        let hasSub = count > 3 && parts[3].hasPrefix("[")
+        let hasSubSub = count > 5 && parts[5].hasPrefix("[") && hasSub
+        let subType = hasSub ? parts[2] : nil
+        let subResource = hasSub ? parts[3] : nil
+        let subSubType = hasSubSub ? parts[4] : nil
+        let subSubResource = hasSubSub ? parts[5] : nil
+        var attribute: String?
+        if hasSubSub, count == 8 { attribute = parts[7] }
+        if hasSub, !hasSubSub, count == 6 { attribute = parts[5] }
+        if !hasSub, count == 4 { attribute = parts[3] }
+        let action: String? =
+            if !hasSub && count > 2 { parts[2] } else if hasSubSub { count > 6 ? parts[6] : nil } else if hasSub && count > 4 {
+                parts[4]
+            } else { nil }
+
+        func join(_ items: [String?]) -> String { items.compactMap { $0 }.joined(separator: ".") }
+        var patterns: [String] = []
+        if let action {
+            if let subSubResource {
+                if let attribute {
+                    patterns.append(join([type, resource, subType, subResource, subSubType, subSubResource, action, attribute]))
+                }
+                patterns.append(join([type, resource, subType, subResource, subSubType, subSubResource, action]))
+                patterns.append(join([type, resource, subType, subResource, subSubType, subSubResource]))
+            } else if let subResource {
+                if let attribute { patterns.append(join([type, resource, subType, subResource, action, attribute])) }
+                patterns.append(join([type, resource, subType, subResource, action]))
+                patterns.append(join([type, resource, subType, subResource]))
+            } else {
+                patterns.append(join([type, resource, action]))
+            }
+            if let attribute { patterns.append(join([type, resource, action, attribute])) }
+        }
+        if let subSubResource { patterns.append(join([type, resource, subType, subResource, subSubType, subSubResource])) }
+        if let subResource { patterns.append(join([type, resource, subType, subResource])) }
+        patterns.append(join([type, resource]))
+        patterns = unique(patterns)
+
+        let keys = params.map(\.key)
+        /// `str_replace($keys, $values, $text)`: each key in turn, over the result so far.
+        func values(_ text: String) -> String {
+            params.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        }
+        func star(_ names: [String], _ text: String) -> String {
+            names.reduce(text) { $0.replacingOccurrences(of: $1, with: "*") }
+        }
+        var events: [String] = []
+        for eventPattern in patterns {
+            events.append(values(eventPattern))
+            events.append(star(keys, eventPattern))
+            for key in keys {
+                for current in keys {
+                    if subSubResource != nil {
+                        for subCurrent in keys where subCurrent != current && subCurrent != key {
+                            events.append(values(star([subCurrent], eventPattern)))
+                            events.append(values(star([current], star([subCurrent], eventPattern))))
+                            events.append(values(star([current], eventPattern)))
+                        }
+                    } else if current != key {
+                        events.append(values(star([current], eventPattern)))
+                    }
+                }
+            }
+        }
+        events = unique(events.map { $0.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "") })
+        return mirror(pattern, events)
+    }
+
+    /// mirrorCollectionEvents: each `collections` name followed by its `tables`/`rows` twin.
+    static func mirror(_ pattern: String, _ events: [String]) -> [String] {
+        guard let first = events.first, pattern.contains("databases.") && (first.contains("collections") || first.contains("tables"))
+        else { return events }
+        let toTables = ["documents": "rows", "collections": "tables", "attributes": "columns"]
+        let toCollections = ["rows": "documents", "tables": "collections", "columns": "attributes"]
+        var paired: [String] = []
+        for event in events {
+            paired.append(event)
+            if event.contains("collections") {
+                paired.append(replaceSegments(event, toTables))
+            } else if event.contains("tables") {
+                paired.append(replaceSegments(event, toCollections))
+            }
+        }
+        return unique(paired)
+    }
+
+    private static func replaceSegments(_ event: String, _ map: [String: String]) -> String {
+        event.split(separator: ".", omittingEmptySubsequences: false).map { map[String($0)] ?? String($0) }.joined(separator: ".")
+    }
+
+    /// `array_unique`: the first of each, in order.
+    static func unique(_ items: [String]) -> [String] {
+        var seen: Set<String> = []
+        return items.filter { seen.insert($0).inserted }
+    }
+}
