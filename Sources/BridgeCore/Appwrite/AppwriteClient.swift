@@ -156,8 +156,24 @@ public struct AppwriteClient: Sendable {
         } catch let error as NIOTooManyBytesError {
             throw .invalidResponse("Appwrite's answer is larger than \(Self.maximumResponseBytes) bytes (\(error))")
         } catch {
+            if Self.closedAfterRequest(error) { throw .answerLost(Self.describe(error)) }
             throw .unreachable(Self.describe(error))
         }
+    }
+
+    /// Errors that only happen on a connection that was made: the request went out, the answer
+    /// did not (wholly) come back.
+    static func closedAfterRequest(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .remoteConnectionClosed
+        }
+        if error is HTTPParserError { return true }
+        if let error = error as? ChannelError {
+            return error == .eof || error == .ioOnClosedChannel || error == .alreadyClosed || error == .outputClosed
+        }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE].contains(error.errnoCode) }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
+        return false
     }
 
     /// Error texts from the networking stack name hosts and errno, never headers, so they are
@@ -165,6 +181,9 @@ public struct AppwriteClient: Sendable {
     public static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError, error == .connectTimeout {
             return "connect timeout"
+        }
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
+            return "connection closed by the other side"
         }
         if let error = error as? IOError {
             return String(cString: strerror(error.errnoCode)).lowercased()
