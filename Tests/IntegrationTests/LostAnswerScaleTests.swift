@@ -30,11 +30,10 @@ struct LostAnswerScaleTests {
                 // Every 25th is chunked (6 MiB: two chunks), the rest 1 byte to 64 KiB.
                 let size = index % 25 == 0 ? 6 * 1024 * 1024 : Int.random(in: 1...65_536)
                 let bytes = LostAnswerTests.randomBytes(size)
-                let reply = try await HTTP.send(
-                    "POST",
+                let reply = try await StorageTests.slowPost(
                     "\(servers.bridgeURL)/api/files/home1234/snapshots?file_name=f\(index).bin",
                     body: bytes,
-                    headers: [("Content-Type", "application/octet-stream")]
+                    contentType: "application/octet-stream"
                 )
                 #expect([201, 202].contains(reply.status), "\(reply.text)")
                 let id = try #require((reply.json["file_id"] ?? reply.json["$id"])?.stringValue)
