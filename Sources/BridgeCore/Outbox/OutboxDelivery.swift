@@ -217,11 +217,13 @@ public struct OutboxDelivery: Service {
                     return .retry(reason: reason)
                 }
             } else {
-                // From now on a lost answer or a restart leaves this item unsure: look first next time.
+                // From now on a lost answer or a restart leaves this item unsure: look first next
+                // time. A full disk cannot take the flag either; the item still goes (as a delete
+                // that fails does not stop the queue), and only a restart could then send it twice.
                 do {
                     try await outbox.store.markMayExist(id: item.id)
                 } catch {
-                    return .retry(reason: "cannot update the outbox: \(error)")
+                    logger.debug("cannot mark outbox item \(item.id) as possibly sent: \(error)")
                 }
             }
         }
