@@ -18,7 +18,7 @@ struct LostAnswerScaleTests {
         try await HTTP.post("\(servers.bridgeURL)/api/services/appwrite/\(action)_home1234", json: json)
     }
 
-    @Test("uploads of mixed sizes (200 with APPWRITE_BRIDGE_LOST_ANSWER_UPLOADS=200) end as as many complete files")
+    @Test("uploads of mixed sizes (200 with APPWRITE_BRIDGE_LOST_ANSWER_UPLOADS=200) each end as one complete file")
     func uploads() async throws {
         try await LostAnswerTests().withBridge(timeout: 30) { servers in
             _ = try await servers.waitForChecks()
