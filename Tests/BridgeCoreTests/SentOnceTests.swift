@@ -61,6 +61,22 @@ struct SentOnceTests {
         #expect(AppwriteClientError.answerLost("x").reason.hasPrefix("the connection closed before Appwrite's answer arrived"))
     }
 
+    /// A real refused connection (nothing listens on the port) is "cannot connect", which rules
+    /// out that Appwrite acted; everything unknown counts as "may have".
+    @Test func aRefusedConnectionIsUnreachableNotALostAnswer() async throws {
+        let socket = try NIOLessPort.unused()
+        let httpClient = AppwriteClient.makeHTTPClient()
+        let instance = InstanceConfig(projectID: "p", baseURL: "http://127.0.0.1:\(socket)/v1", apiKey: Secret("k"))
+        do {
+            _ = try await AppwriteClient(httpClient: httpClient).health(of: instance)
+            Issue.record("something answered on port \(socket)")
+        } catch {
+            #expect(!error.mayHaveReachedAppwrite, "\(error)")
+            #expect(error.reason.hasPrefix("cannot connect"), "\(error.reason)")
+        }
+        try await httpClient.shutdown()
+    }
+
     @Test func theOutboxIsPrivateWhateverTheUmask() async throws {
         let previous = umask(0)
         defer { umask(previous) }
@@ -113,5 +129,22 @@ struct SentOnceTests {
         let text = item.document(includeBody: true).serialized
         #expect(!text.contains("secret-name") && !text.contains("spool"))
         #expect(text.contains(#""file_name":"door.jpg""#) && text.contains(#""size":42"#))
+    }
+}
+
+/// A loopback port nothing listens on: bound, read, closed.
+enum NIOLessPort {
+    static func unused() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

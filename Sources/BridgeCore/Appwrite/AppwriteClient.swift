@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// Talks to Appwrite instances over one shared, pooled `HTTPClient`.
@@ -161,19 +162,23 @@ public struct AppwriteClient: Sendable {
         }
     }
 
-    /// Errors that only happen on a connection that was made: the request went out, the answer
-    /// did not (wholly) come back.
+    /// Whether the request may have gone out before the error: anything but a connection that
+    /// was never made (refused, unroutable, DNS, connect timeout, TLS handshake) or the client
+    /// refusing the request itself. An error not known here counts as "may have": the outbox then
+    /// looks before it resends instead of risking a duplicate.
     static func closedAfterRequest(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError {
-            return error == .remoteConnectionClosed
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if error is NIOConnectionError || error is SocketAddressError { return false }
+        if let error = error as? IOError {
+            return ![ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ENETDOWN, EHOSTDOWN, EADDRNOTAVAIL, ETIMEDOUT].contains(error.errnoCode)
         }
-        if error is HTTPParserError { return true }
         if let error = error as? ChannelError {
-            return error == .eof || error == .ioOnClosedChannel || error == .alreadyClosed || error == .outputClosed
+            if case .connectTimeout = error { return false }
+            return true
         }
-        if let error = error as? IOError { return [ECONNRESET, EPIPE].contains(error.errnoCode) }
         if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
-        return false
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return false }
+        return true
     }
 
     /// Error texts from the networking stack name hosts and errno, never headers, so they are
