@@ -46,6 +46,8 @@ extension SimulatorAPI {
     func createFile(_ request: Request, bucketID: String) async throws -> Response {
         var request = request
         let project = try authorize(request, anyOf: ["files.write"])
+        // Appwrite's first parameter check, before the action: such a request is not an upload.
+        guard UtopiaValidators.uid(bucketID) else { throw AppwriteError.argumentInvalid("bucketId", ParameterReader.uidRule) }
         let body = try await request.collectBody(upTo: 12 * 1024 * 1024)
         let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
         let contentType = request.headers[.contentType] ?? ""

@@ -18,6 +18,7 @@ public func buildSimulatorApplication(
 ) -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: RecordingMiddleware(state: state))
+    AnswerFaults().install(on: router)  // /_simulator/faults: lose answers on purpose (SimulatorAPI+AnswerFaults.swift)
     let api = SimulatorAPI(state: state, config: state.config)
     api.register(on: router)
     // `/v1/realtime` on the same port (Realtime/RealtimeEndpoint.swift).

@@ -250,7 +250,7 @@ enum ServiceCatalog {
             field(
                 "message_id",
                 "Message ID",
-                "A custom message ID (makes retries idempotent), or unique().",
+                "A custom message ID, or unique() to have the bridge pick one before the first attempt.",
                 example: "garage-2030-01-01",
                 selector: ["text": [:]],
                 defaultValue: "unique()"

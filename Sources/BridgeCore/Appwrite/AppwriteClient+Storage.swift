@@ -36,14 +36,17 @@ extension AppwriteClient {
         var uploadID: String?
         var last = AppwriteResponse(status: 0, body: [])
         // Like the SDKs: a file with its own ID may be half there from an earlier attempt, so ask
-        // first and go on after its last chunk (or answer it, when it is complete).
-        if file.fileID != "unique()", let existing = try? await getFile(bucketID: file.bucketID, fileID: file.fileID, on: instance),
-            existing.status == 200, let uploaded = existing.json?["chunksUploaded"].flatMap(Self.integer),
-            let total = existing.json?["chunksTotal"].flatMap(Self.integer), uploaded > 0
-        {
-            if uploaded >= total { return existing }
-            offset = uploaded * Self.uploadChunkSize
-            uploadID = file.fileID
+        // first and go on after its last chunk (or answer it, when it is complete). Not being able
+        // to ask fails the attempt: starting over could not add to a half-stored file.
+        if file.fileID != AppwriteID.placeholder {
+            let existing = try await getFile(bucketID: file.bucketID, fileID: file.fileID, on: instance)
+            if existing.status == 200, let uploaded = existing.json?["chunksUploaded"].flatMap(Self.integer),
+                let total = existing.json?["chunksTotal"].flatMap(Self.integer), uploaded > 0
+            {
+                if uploaded >= total { return existing }
+                offset = uploaded * Self.uploadChunkSize
+                uploadID = file.fileID
+            }
         }
         while offset < spool.size {
             let count = min(Self.uploadChunkSize, spool.size - offset)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// Talks to Appwrite instances over one shared, pooled `HTTPClient`.
@@ -156,8 +157,28 @@ public struct AppwriteClient: Sendable {
         } catch let error as NIOTooManyBytesError {
             throw .invalidResponse("Appwrite's answer is larger than \(Self.maximumResponseBytes) bytes (\(error))")
         } catch {
+            if Self.closedAfterRequest(error) { throw .answerLost(Self.describe(error)) }
             throw .unreachable(Self.describe(error))
         }
+    }
+
+    /// Whether the request may have gone out before the error: anything but a connection that
+    /// was never made (refused, unroutable, DNS, connect timeout, TLS handshake) or the client
+    /// refusing the request itself. An error not known here counts as "may have": the outbox then
+    /// looks before it resends instead of risking a duplicate.
+    static func closedAfterRequest(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if error is NIOConnectionError || error is SocketAddressError { return false }
+        if let error = error as? IOError {
+            return ![ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ENETDOWN, EHOSTDOWN, EADDRNOTAVAIL, ETIMEDOUT].contains(error.errnoCode)
+        }
+        if let error = error as? ChannelError {
+            if case .connectTimeout = error { return false }
+            return true
+        }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return false }
+        return true
     }
 
     /// Error texts from the networking stack name hosts and errno, never headers, so they are
@@ -165,6 +186,9 @@ public struct AppwriteClient: Sendable {
     public static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError, error == .connectTimeout {
             return "connect timeout"
+        }
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
+            return "connection closed by the other side"
         }
         if let error = error as? IOError {
             return String(cString: strerror(error.errnoCode)).lowercased()

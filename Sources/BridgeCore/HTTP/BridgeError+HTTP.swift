@@ -61,7 +61,7 @@ extension BridgeError: HTTPResponseError {
         case .routeNotFound: "not_found"
         case .upstreamRejected(_, let response): Self.mapUpstream(response).code
         case .upstreamFailed(_, .timeout): "appwrite_timeout"
-        case .upstreamFailed(_, .unreachable): "appwrite_unreachable"
+        case .upstreamFailed(_, .unreachable), .upstreamFailed(_, .answerLost): "appwrite_unreachable"
         case .upstreamFailed(_, .invalidResponse): "appwrite_bad_response"
         case .internalError: "internal_error"
         case .outboxItemNotFound: "outbox_item_not_found"

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Proves an instance usable in two side-effect-free calls: `GET /health` (URL, project and key
-/// are right) and the scope probe (the key may create executions).
+/// Proves an instance usable in side-effect-free calls: `GET /health` (URL, project and key are
+/// right) and the scope probes (the key may create executions, and read them; send messages and
+/// store files where the instance does).
 public struct InstanceChecker: Sendable {
     let client: AppwriteClient
     let metrics: BridgeMetrics?
@@ -53,11 +54,12 @@ public struct InstanceChecker: Sendable {
                 let messaging = Self.scopeOutcome(messagingProbe, scope: "messages.write")
                 result.messaging = CapabilityHealth(state: messaging.state, reason: messaging.reason)
             }
+            try await checkStorage(of: instance, into: &result)
             return result
         } catch {
             let state: InstanceState
             switch error {
-            case .unreachable, .timeout: state = .unreachable
+            case .unreachable, .answerLost, .timeout: state = .unreachable
             case .invalidResponse: state = .error
             }
             return InstanceHealth(wholly: state, reason: "\(instance.baseURL): \(error.reason)", checkedAt: now(), for: instance)

@@ -18,7 +18,8 @@ public enum InstanceDocument {
         return .object(document)
     }
 
-    /// One state per capability: `execute` always, `messaging` when the instance has it.
+    /// One state per capability: `execute` and `read` always, `messaging` and `storage` (with
+    /// `storage_read`) when the instance has them.
     static func capabilities(_ health: InstanceHealth, instance: InstanceConfig) -> JSONValue {
         func document(_ state: InstanceState, _ reason: String?) -> JSONValue {
             .object(JSONObject([("state", .string(state.rawValue)), ("reason", reason.map(JSONValue.string) ?? .null)]))
@@ -30,6 +31,12 @@ public enum InstanceDocument {
         }
         let read = health.read ?? CapabilityHealth(state: health.state, reason: health.reason)
         capabilities["read"] = document(read.state, read.reason)
+        if instance.storage != nil {
+            let storage = health.storage ?? CapabilityHealth(state: health.state, reason: health.reason)
+            capabilities["storage"] = document(storage.state, storage.reason)
+            let storageRead = health.storageRead ?? CapabilityHealth(state: health.state, reason: health.reason)
+            capabilities["storage_read"] = document(storageRead.state, storageRead.reason)
+        }
         return .object(capabilities)
     }
 }

@@ -26,6 +26,9 @@ public struct InstanceHealth: Sendable, Equatable {
     public var messaging: CapabilityHealth?
     /// executions.read, which function_wait, callbacks and execution updates need.
     public var read: CapabilityHealth?
+    /// `storage: true` instances: files.write (uploads) and files.read (resuming one).
+    public var storage: CapabilityHealth?
+    public var storageRead: CapabilityHealth?
 
     public init(state: InstanceState, reason: String? = nil, checkedAt: Date? = nil, appwriteType: String? = nil) {
         self.state = state
@@ -40,6 +43,10 @@ public struct InstanceHealth: Sendable, Equatable {
         self.init(state: state, reason: reason, checkedAt: checkedAt, appwriteType: appwriteType)
         read = CapabilityHealth(state: state, reason: reason)
         if instance.messaging { messaging = CapabilityHealth(state: state, reason: reason) }
+        if instance.storage != nil {
+            storage = CapabilityHealth(state: state, reason: reason)
+            storageRead = storage
+        }
     }
 
     public static let pending = InstanceHealth(state: .pending, reason: "first check under way")
@@ -47,6 +54,7 @@ public struct InstanceHealth: Sendable, Equatable {
     /// Equal for logging purposes: a state change is worth a log line, a new timestamp is not.
     func sameOutcome(as other: InstanceHealth) -> Bool {
         state == other.state && reason == other.reason && messaging == other.messaging && read == other.read
+            && storage == other.storage && storageRead == other.storageRead
     }
 }
 

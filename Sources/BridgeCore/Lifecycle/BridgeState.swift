@@ -106,6 +106,19 @@ public final class BridgeState: Sendable {
             index == 0
                 ? "\(entry.1) instance\(entry.1 == 1 ? "" : "s") \(entry.0.rawValue)" : "\(entry.1) \(entry.0.rawValue)"
         }
-        return parts.joined(separator: ", ")
+        return (parts + capabilityGaps).joined(separator: ", ")
+    }
+
+    /// "storage missing_scope on home1234": an instance that works but lacks a capability it is
+    /// configured for (messages.write, files.write), which its overall state does not show.
+    private var capabilityGaps: [String] {
+        current.config.instances.flatMap { instance -> [String] in
+            let checked = self.health(of: instance.projectID)
+            guard checked.state == .ok else { return [] }
+            return [("messaging", checked.messaging), ("storage", checked.storage)].compactMap { name, capability in
+                guard let capability, capability.state != .ok else { return nil }
+                return "\(name) \(capability.state.rawValue) on \(instance.projectID)"
+            }
+        }
     }
 }

@@ -4,9 +4,9 @@ import Synchronization
 /// The durable outbox: asynchronous executions that could not reach Appwrite wait here, on disk,
 /// until `OutboxDelivery` hands them over in order.
 ///
-/// Delivery is at-least-once: an item is deleted only after Appwrite answered 201/202, so a crash
-/// between that answer and the delete, or a timeout after Appwrite had already accepted the
-/// request, sends it again.
+/// An item is deleted only after Appwrite answered 201/202 (or showed that an earlier attempt got
+/// through), so a crash between that answer and the delete, or a lost answer, sends it again;
+/// what makes the second attempt harmless is in `OutboxDelivery` and `ExecutionReconciler`.
 public final class Outbox: Sendable {
     public let store: OutboxStore
     public let path: String
@@ -40,8 +40,8 @@ public final class Outbox: Sendable {
     public var isEmpty: Bool { pendingByProject.withLock { $0.values.allSatisfy { $0 == 0 } } }
 
     /// Stores the request durably; returns its outbox ID once it is fsync'd.
-    public func enqueue(_ request: OutboxRequest, projectID: String, reason: String) async throws -> Int64 {
-        let id = try await store.enqueue(request, projectID: projectID, error: reason)
+    public func enqueue(_ request: OutboxRequest, projectID: String, reason: String, mayExist: Bool = false) async throws -> Int64 {
+        let id = try await store.enqueue(request, projectID: projectID, error: reason, mayExist: mayExist)
         adjust(projectID: projectID, by: 1)
         metrics?.recordOutboxEvent("queued", projectID: projectID)
         return id
@@ -54,10 +54,10 @@ public final class Outbox: Sendable {
     /// and deleted from disk by `purgeBuried` once there is room. Only a restart before that
     /// can deliver it once more.
     @discardableResult
-    public func remove(id: Int64, outcome: String) async throws -> String? {
+    public func remove(id: Int64, outcome: String, history: OutboxHistoryEntry? = nil) async throws -> String? {
         let projectID: String
         do {
-            guard let removed = try await store.remove(id: id) else { return nil }
+            guard let removed = try await store.remove(id: id, history: history) else { return nil }
             projectID = removed
         } catch {
             guard let buried = try await store.bury(id: id) else { throw error }

@@ -5,6 +5,9 @@ import ServiceLifecycle
 /// Hands queued executions to Appwrite: per instance strictly in order (the head must be
 /// delivered or dropped before the next is tried), instances independently of each other.
 ///
+/// An execution whose earlier attempt may have reached Appwrite is looked for first
+/// (ExecutionReconciler.swift); messages and files carry IDs Appwrite refuses twice.
+///
 /// A failed head waits with exponential backoff and jitter; it is tried at once when the process
 /// starts, and again as soon as the instance check sees the instance healthy after the failure.
 public struct OutboxDelivery: Service {
@@ -15,6 +18,7 @@ public struct OutboxDelivery: Service {
     let firstRetry: Duration
     let maximumRetry: Duration
     let pollInterval: Duration
+    var reconciler: ExecutionReconciler { ExecutionReconciler(client: pipeline.client) }
     /// How often the DELETE of items delivered during a full disk is retried.
     let purgeInterval: Duration = .seconds(2)
 
@@ -37,8 +41,9 @@ public struct OutboxDelivery: Service {
     }
 
     enum Outcome: Sendable {
-        /// The ID Appwrite gave the execution or message.
-        case delivered(createdID: String)
+        /// The ID Appwrite gave the execution, message or file; `note` says how delivery was
+        /// established when it was not a plain 201/202 (kept in the outbox's history).
+        case delivered(createdID: String, note: String? = nil)
         case retry(reason: String)
         case drop(reason: String)
     }
@@ -105,10 +110,12 @@ public struct OutboxDelivery: Service {
         ]
         do {
             switch outcome {
-            case .delivered(let createdID):
-                try await outbox.remove(id: item.id, outcome: "delivered")
+            case .delivered(let createdID, let note):
+                let history = OutboxHistoryEntry(item, outcome: "delivered", createdID: createdID, note: note)
+                try await outbox.remove(id: item.id, outcome: "delivered", history: history)
                 metadata["created_id"] = "\(createdID)"
-                logger.info("queued execution delivered", metadata: metadata)
+                if let note { metadata["note"] = "\(note)" }
+                logger.info("queued \(item.request.kind) delivered", metadata: metadata)
                 if outbox.store.isBuried(item.id) {
                     logger.warning(
                         "cannot delete a delivered execution from the outbox at \(outbox.path) (is the disk full?); it will not be sent again, and the delete is retried",
@@ -117,7 +124,8 @@ public struct OutboxDelivery: Service {
                 }
                 backoff = nil
             case .drop(let reason):
-                try await outbox.remove(id: item.id, outcome: "dropped")
+                let history = OutboxHistoryEntry(item, outcome: "dropped", note: reason)
+                try await outbox.remove(id: item.id, outcome: "dropped", history: history)
                 metadata["reason"] = "\(reason)"
                 logger.error("queued execution dropped: \(reason)", metadata: metadata)
                 backoff = nil
@@ -187,6 +195,38 @@ public struct OutboxDelivery: Service {
                 request = request.withoutSchedule()
             }
         }
+        var resendNote: String?
+        if case .execution(let execution) = request {
+            if item.mayExist {
+                switch await reconciler.look(for: execution, queuedAt: item.createdAt, on: instance) {
+                case .found(let executionID):
+                    return .delivered(
+                        createdID: executionID,
+                        note: "an earlier attempt had created execution \(executionID) (its answer was lost); not sent again"
+                    )
+                case .notFound:
+                    break
+                case .unknown(let reason):
+                    resendNote =
+                        "sent again without knowing whether an earlier attempt had created an execution (\(reason)); it may have run twice"
+                    logger.warning(
+                        "cannot tell whether an earlier attempt created an execution; sending it again, so it may run twice: \(reason)",
+                        metadata: ["outbox_id": "\(item.id)", "project_id": "\(item.projectID)", "function_id": "\(execution.functionID)"]
+                    )
+                case .unavailable(let reason):
+                    return .retry(reason: reason)
+                }
+            } else {
+                // From now on a lost answer or a restart leaves this item unsure: look first next
+                // time. A full disk cannot take the flag either; the item still goes (as a delete
+                // that fails does not stop the queue), and only a restart could then send it twice.
+                do {
+                    try await outbox.store.markMayExist(id: item.id)
+                } catch {
+                    logger.debug("cannot mark outbox item \(item.id) as possibly sent: \(error)")
+                }
+            }
+        }
         let response: AppwriteResponse
         do {
             let call = PipelineCall(origin: .outbox, config: state.current.config, instance: instance, request: request.upstream)
@@ -198,13 +238,18 @@ public struct OutboxDelivery: Service {
         }
         if case .upload(let upload) = request { return upload.outcome(of: response) }
         if (200..<300).contains(response.status) {
-            return .delivered(createdID: Self.createdID(response) ?? "?")
+            return .delivered(createdID: Self.createdID(response) ?? "?", note: resendNote)
         }
         let description = "HTTP \(response.status)" + (response.error.map { " \($0.type): \($0.explanation)" } ?? "")
-        // A message with its own ID that "already exists" went out on an earlier attempt whose
-        // answer was lost: delivered, not a failure.
-        if case .message(let message) = request, response.status == 409, message.messageID != "unique()" {
-            return .delivered(createdID: message.messageID)
+        // A message's ID is fixed before its first attempt: "already exists" means an earlier
+        // attempt went out and its answer was lost. Delivered, not a failure.
+        if case .message(let message) = request, response.status == 409, response.error?.type == "message_already_exists",
+            message.messageID != AppwriteID.placeholder
+        {
+            return .delivered(
+                createdID: message.messageID,
+                note: "Appwrite already had message \(message.messageID) from an earlier attempt whose answer was lost; not sent again"
+            )
         }
         // 401/403 too: a key revoked or rotated during the outage is fixed by the operator, and
         // the queue should then go out rather than be lost.

@@ -33,6 +33,13 @@ public enum OutboxRequest: Sendable, Equatable {
         }
     }
 
+    /// What `GET /api/outbox?bodies=true` shows: the body Appwrite receives, but for an upload
+    /// its parameters and size (its spool file's path is the bridge's business).
+    var displayedBody: JSONValue {
+        if case .upload(let upload) = self { return upload.displayedBody }
+        return jsonBody
+    }
+
     public var scheduledAt: String? {
         switch self {
         case .execution(let execution): execution.scheduledAt
@@ -81,6 +88,8 @@ public struct OutboxItem: Sendable, Equatable {
     public var attempts: Int
     public var nextAttemptAt: Date
     public var lastError: String?
+    /// An earlier attempt may have reached Appwrite: an execution is looked for before a resend.
+    public var mayExist: Bool = false
 
     /// What `GET /api/outbox` shows: never a key, and the body only when asked.
     func document(includeBody: Bool) -> JSONValue {
@@ -108,7 +117,7 @@ public struct OutboxItem: Sendable, Equatable {
                 ("last_error", lastError.map(JSONValue.string) ?? .null),
             ]
         )
-        if includeBody { object["request"] = request.jsonBody }
+        if includeBody { object["request"] = request.displayedBody }
         return .object(object)
     }
 }

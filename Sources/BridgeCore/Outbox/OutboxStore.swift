@@ -14,8 +14,10 @@ public final class OutboxStore: Sendable {
 
     public init(path: String) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.makeFolder(folder)
         try Self.verifyWritable(folder: folder)
+        // SQLite gives its journal files the database's mode, so one private file keeps them all so.
+        try PrivateFiles.makeFile(path)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -41,22 +43,44 @@ public final class OutboxStore: Sendable {
                     """
             )
         }
+        // v2: whether an earlier attempt may have reached Appwrite (an execution is then looked
+        // for before it is sent again), and what became of the items that left the queue.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN may_exist INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE outbox_history (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        outbox_id INTEGER NOT NULL,
+                        project_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        target_id TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        created_id TEXT,
+                        note TEXT,
+                        attempts INTEGER NOT NULL,
+                        at REAL NOT NULL
+                    );
+                    """
+            )
+        }
         try migrator.migrate(database)
     }
 
     /// Appends a request; returns its id once it is on disk.
-    public func enqueue(_ request: OutboxRequest, projectID: String, error: String?, now: Date = Date()) async throws
-        -> Int64
+    /// `mayExist`: the attempt that failed may have reached Appwrite (see `markMayExist`).
+    public func enqueue(_ request: OutboxRequest, projectID: String, error: String?, mayExist: Bool = false, now: Date = Date())
+        async throws -> Int64
     {
         try await database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO outbox (project_id, kind, target_id, request, created_at, attempts, next_attempt_at, last_error)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+                    INSERT INTO outbox (project_id, kind, target_id, request, created_at, attempts, next_attempt_at, last_error, may_exist)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
                     """,
                 arguments: [
                     projectID, request.kind, request.targetID, request.jsonBody.serialized, now.timeIntervalSince1970,
-                    now.timeIntervalSince1970, error,
+                    now.timeIntervalSince1970, error, mayExist,
                 ]
             )
             return db.lastInsertedRowID
@@ -114,12 +138,19 @@ public final class OutboxStore: Sendable {
 
     /// Deletes an item; returns its project ID, or nil when there was no such item (or it was
     /// buried already).
+    /// `history` is recorded in the same transaction.
     @discardableResult
-    public func remove(id: Int64) async throws -> String? {
+    public func remove(id: Int64, history: OutboxHistoryEntry? = nil) async throws -> String? {
         if isBuried(id) { return nil }
         return try await database.write { db in
-            try String.fetchOne(db, sql: "DELETE FROM outbox WHERE id = ? RETURNING project_id", arguments: [id])
+            let projectID = try String.fetchOne(db, sql: "DELETE FROM outbox WHERE id = ? RETURNING project_id", arguments: [id])
+            if projectID != nil, let history { try history.insert(db) }
+            return projectID
         }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await database.read(body)
     }
 
     /// Removes an item from everything this process reads, when its DELETE failed; returns its
@@ -182,6 +213,14 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// Written (and fsync'd) before an attempt that may reach Appwrite: if the process dies before
+    /// the answer is settled, the next delivery knows to look before it sends again.
+    public func markMayExist(id: Int64) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE outbox SET may_exist = 1 WHERE id = ? AND may_exist = 0", arguments: [id])
+        }
+    }
+
     private static func item(_ row: Row) -> OutboxItem? {
         guard let request = OutboxRequest(kind: row["kind"], targetID: row["target_id"], storedJSON: row["request"]) else {
             return nil
@@ -193,7 +232,8 @@ public final class OutboxStore: Sendable {
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
-            lastError: row["last_error"]
+            lastError: row["last_error"],
+            mayExist: row["may_exist"]
         )
     }
 }

@@ -56,6 +56,7 @@ extension ExecutionPipeline {
             metadata["message_id"] = "\(message.messageID)"
         case .upload(let upload):
             metadata["bucket_id"] = "\(upload.file.bucketID)"
+            metadata["file_id"] = "\(upload.file.fileID)"
             metadata["bytes"] = "\(upload.spool.size)"
         case .readExecution(let functionID, let executionID):
             metadata["function_id"] = "\(functionID)"

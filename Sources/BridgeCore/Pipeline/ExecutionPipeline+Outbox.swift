@@ -3,33 +3,33 @@ import Logging
 extension ExecutionPipeline {
     static let behindQueueReason = "earlier calls for this instance are still queued"
 
-    /// Why a failed call is worth queueing, or nil when retrying cannot help.
-    static func outboxReason(for error: BridgeError) -> String? {
+    /// Why a failed call is worth queueing, or nil when retrying cannot help; and whether the
+    /// failed attempt may have reached Appwrite (a lost answer; a 5xx from a proxy in front).
+    static func outboxReason(for error: BridgeError) -> (reason: String, mayHaveReached: Bool)? {
         switch error {
         case .upstreamFailed(_, let failure):
-            return failure.reason
+            return (failure.reason, failure.mayHaveReachedAppwrite)
         case .upstreamRejected(_, let response):
             guard Outbox.retryableStatuses.contains(response.status) else { return nil }
-            return "Appwrite answered HTTP \(response.status)" + (response.error.map { " \($0.type)" } ?? "")
+            return ("Appwrite answered HTTP \(response.status)" + (response.error.map { " \($0.type)" } ?? ""), true)
         default:
             return nil
         }
     }
 
     /// Keeps a call for `OutboxDelivery`. Uploads also count against `outbox.max_bytes` (their
-    /// bytes are already fsync'd in the spool file) and get a fixed file ID.
-    func queue(_ item: OutboxRequest, on instance: InstanceConfig, reason: String) async throws(BridgeError) -> OutboxReceipt {
+    /// bytes are already fsync'd in the spool file). Messages and files carry the concrete ID
+    /// `run` gave them before the first attempt, so a resend meets Appwrite's duplicate check.
+    func queue(_ item: OutboxRequest, on instance: InstanceConfig, reason: String, mayExist: Bool = false) async throws(BridgeError)
+        -> OutboxReceipt
+    {
         guard let outbox else { throw .outboxUnavailable(projectID: instance.projectID, reason: "no outbox in this process") }
-        var item = item
-        if case .upload(var upload) = item {
+        if case .upload(let upload) = item {
             try await checkRoom(for: upload, in: outbox, instance: instance)
-            // A concrete ID makes a retry after a lost answer recognisable (409, or a resumed upload).
-            if upload.file.fileID == "unique()" { upload.file.fileID = Self.newFileID() }
-            item = .upload(upload)
         }
         let id: Int64
         do {
-            id = try await outbox.enqueue(item, projectID: instance.projectID, reason: reason)
+            id = try await outbox.enqueue(item, projectID: instance.projectID, reason: reason, mayExist: mayExist)
         } catch {
             if case .upload(let upload) = item { upload.spool.remove() }
             logger.error(
@@ -76,10 +76,5 @@ extension ExecutionPipeline {
             )
             throw .outboxFull(limit: limit)
         }
-    }
-
-    /// Appwrite's ID.unique() shape: 20 hex digits.
-    static func newFileID() -> String {
-        String((0..<20).map { _ in "0123456789abcdef".randomElement()! })
     }
 }

@@ -40,6 +40,9 @@ public struct ExecutionPipeline: Sendable {
 
     public func run(_ call: PipelineCall) async throws(BridgeError) -> PipelineOutcome {
         try authorize(call)
+        var call = call
+        call.request = call.request.withConcreteIDs()
+        if call.mayQueue { call.request = call.request.withExecutionMarker() }
         if call.mayQueue, let item = call.request.queueable, let outbox, outbox.hasPending(projectID: call.instance.projectID) {
             // Strict order per instance: nothing overtakes what is already queued.
             return .queued(try await queue(item, on: call.instance, reason: Self.behindQueueReason))
@@ -48,8 +51,8 @@ public struct ExecutionPipeline: Sendable {
         do {
             response = try await admitted(call) { () async throws(BridgeError) in try await send(call) }
         } catch {
-            guard call.mayQueue, let item = call.request.queueable, let reason = Self.outboxReason(for: error) else { throw error }
-            return .queued(try await queue(item, on: call.instance, reason: reason))
+            guard call.mayQueue, let item = call.request.queueable, let failure = Self.outboxReason(for: error) else { throw error }
+            return .queued(try await queue(item, on: call.instance, reason: failure.reason, mayExist: failure.mayHaveReached))
         }
         if case .execution = call.request, call.origin != .outbox {
             tracker.created(

@@ -2,7 +2,7 @@ import Foundation
 
 /// An upload waiting in the outbox: its parameters in the queue row, its bytes in a spool file
 /// under `<state_dir>/uploads/`, fsync'd before the row is written. The file ID is fixed before
-/// queueing, so a retry after a lost answer is recognised (409, or a resumed chunked upload).
+/// the first attempt, so a retry after a lost answer is recognised (409, or a resumed upload).
 public struct QueuedUpload: Sendable, Equatable {
     static let kind = "upload"
 
@@ -19,6 +19,15 @@ public struct QueuedUpload: Sendable, Equatable {
         if let permissions = file.permissions { object["permissions"] = .array(permissions.map(JSONValue.string)) }
         object["spool_path"] = .string(spool.path)
         object["size"] = .number(String(spool.size))
+        return .object(object)
+    }
+
+    /// What `GET /api/outbox?bodies=true` shows as its request: the parameters, never the spool
+    /// path (the bytes are summed up by `size`).
+    var displayedBody: JSONValue {
+        var object = summary
+        object["content_type"] = .string(file.contentType)
+        if let permissions = file.permissions { object["permissions"] = .array(permissions.map(JSONValue.string)) }
         return .object(object)
     }
 
@@ -53,9 +62,18 @@ public struct QueuedUpload: Sendable, Equatable {
     /// queue for good.
     func outcome(of response: AppwriteResponse) -> OutboxDelivery.Outcome {
         let description = "HTTP \(response.status)" + (response.error.map { " \($0.type): \($0.explanation)" } ?? "")
-        if response.isSuccess || (response.status == 409 && response.error?.type == "storage_file_already_exists") {
+        if response.isSuccess {
             spool.remove()
             return .delivered(createdID: response.json?["$id"]?.stringValue ?? file.fileID)
+        }
+        // The ID was fixed before the first attempt: Appwrite has the whole file from an attempt
+        // whose answer was lost.
+        if response.status == 409 && response.error?.type == "storage_file_already_exists" {
+            spool.remove()
+            return .delivered(
+                createdID: file.fileID,
+                note: "Appwrite already had file \(file.fileID) from an earlier attempt whose answer was lost; not sent again"
+            )
         }
         if Outbox.retryableStatuses.contains(response.status) || [401, 403, 408].contains(response.status) {
             return .retry(reason: "Appwrite answered \(description)")

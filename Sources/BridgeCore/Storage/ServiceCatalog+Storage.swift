@@ -21,7 +21,7 @@ extension ServiceCatalog {
             field(
                 "file_id",
                 "File ID",
-                "ID of the new file; unique() lets Appwrite choose.",
+                "ID of the new file; unique() has the bridge pick one before the first attempt.",
                 example: "doorbell-1",
                 selector: ["text": [:]],
                 defaultValue: "unique()"

@@ -19,10 +19,10 @@ public struct SpoolFile: Sendable, Equatable {
     static func write<S: AsyncSequence>(_ body: S, stateDirectory: String, limit: Int) async throws -> SpoolFile
     where S.Element == ByteBuffer {
         let folder = directory(stateDirectory: stateDirectory)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.makeFolder(stateDirectory)
+        try PrivateFiles.makeFolder(folder)
         let path = folder + "/\(UUID().uuidString.lowercased()).part"
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: path)
+        guard (try? PrivateFiles.makeFile(path)) != nil, let handle = FileHandle(forWritingAtPath: path)
         else { throw BridgeError.internalError("cannot create a spool file in \(folder)") }
         var size = 0
         do {

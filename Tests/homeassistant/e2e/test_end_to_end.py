@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import json
+import re
 import time
 from typing import Any
 
@@ -136,6 +137,10 @@ def test_docs_advanced_example(setup: Setup) -> None:
     assert request["headers"]["x-appwrite-project"] == "0987654"
     body = json.loads(request["body"])
     assert list(body) == [*CREATE_EXECUTION_KEYS, "scheduledAt"]
+    # A fire-and-forget execution carries the bridge's marker, which the outbox looks for before
+    # it resends one whose answer was lost.
+    marker = body["headers"].pop("agent", "")
+    assert re.fullmatch(r"appwrite-bridge/[0-9a-f]{20}", marker), marker
     assert body == {
         "body": '{"image_url": "https://example.com/image.jpg"}',
         "async": True,

@@ -12,8 +12,11 @@ extension ExecutionRoutes {
             }
             .filter { !$0.isEmpty }
         )
+        // An ID that is not one of ours (text, negative, beyond 64 bits) is unknown like any
+        // other: -1 precedes every event ID, so the listener is told to resync.
         let resumeAfter = (request.headers[.lastEventID] ?? request.uri.queryParameters.get("last_event_id"))
-            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .flatMap { $0.isEmpty ? nil : Int($0).flatMap { $0 >= 0 ? $0 : nil } ?? -1 }
         do throws(BridgeEventHub.SubscribeError) {
             return try hub.subscribe(channels: channels, lastEventID: resumeAfter, maySee: maySee)
         } catch {
