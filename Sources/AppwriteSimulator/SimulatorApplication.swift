@@ -18,7 +18,9 @@ public func buildSimulatorApplication(
 ) -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: RecordingMiddleware(state: state))
-    AnswerFaults().install(on: router)  // /_simulator/faults: lose answers on purpose (SimulatorAPI+AnswerFaults.swift)
+    // /_simulator/faults: lose answers on purpose (SimulatorAPI+AnswerFaults.swift); a test
+    // control like the Realtime ones, so the demo (test_controls: false) cannot be told to.
+    if state.config.testControls { AnswerFaults().install(on: router) }
     let api = SimulatorAPI(state: state, config: state.config)
     api.register(on: router)
     // `/v1/realtime` on the same port (Realtime/RealtimeEndpoint.swift).
