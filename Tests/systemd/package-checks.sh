@@ -116,11 +116,11 @@ fi
 bridge_id=$(cat /var/lib/private/appwrite-bridge/bridge-id 2>/dev/null)
 systemctl stop appwrite-simulator
 queued=$(execute '{"function_id": "echo", "function_async": true, "function_body": "queued-before-upgrade"}')
-since=$(date +%s)
+cursor=$(journalctl --no-pager -n 1 -o cat --show-cursor | sed -n 's/^-- cursor: //p')
 apt_install "$test_dir/new.deb" >/root/upgrade.log 2>&1
 upgrade_exit=$?
 wait_until 30 is_active
-starts=$(journalctl --no-pager -o cat -u "$unit" --since "@$since" | grep -c '^Started appwrite-bridge')
+starts=$(journalctl --no-pager -o cat -u "$unit" --after-cursor "$cursor" | grep -c '^Started appwrite-bridge')
 pending_after=$(outbox_count)
 systemctl start appwrite-simulator
 if [ "$upgrade_exit" = 0 ] && [[ $queued == 202* ]] && [ "$pending_after" = 1 ] && cmp -s "$config" /root/bridge.yaml.edited &&
@@ -129,7 +129,7 @@ if [ "$upgrade_exit" = 0 ] && [[ $queued == 202* ]] && [ "$pending_after" = 1 ] 
   wait_until 90 outbox_empty && simulator_saw "queued-before-upgrade"; then
   pass "upgrade to $(dpkg-query -W -f '${Version}' appwrite-bridge): restarted once, bridge.yaml as edited, token and bridge ID kept, the call queued before it delivered"
 else
-  fail "upgrade: exit $upgrade_exit, queued ${queued:0:120}, pending after $pending_after, starts $starts, config kept: $(cmp -s "$config" /root/bridge.yaml.edited && echo yes || echo no), id '$bridge_id' -> '$(cat /var/lib/private/appwrite-bridge/bridge-id 2>/dev/null)', now pending $(outbox_count); $(tail -n 5 /root/upgrade.log)"
+  fail "upgrade: exit $upgrade_exit, queued ${queued:0:120}, pending after $pending_after, starts $starts, config kept: $(cmp -s "$config" /root/bridge.yaml.edited && echo yes || echo no), id '$bridge_id' -> '$(cat /var/lib/private/appwrite-bridge/bridge-id 2>/dev/null)', now pending $(outbox_count); $(tail -n 5 /root/upgrade.log); $(journalctl --no-pager -o short-monotonic -u "$unit" --after-cursor "$cursor" | grep -E 'Start|Stop' | tr '\n' ' ')"
 fi
 
 # --- 6. apt remove: stopped and disabled, configuration and state kept ---
