@@ -73,6 +73,15 @@ else
   fail "apt install: exit $install_exit, $(systemctl is-active "$unit"), Status: \"$(status_text)\"; $(tail -n 8 /root/install.log); $(journalctl --no-pager -o cat -u "$unit" | tail -n 5)"
 fi
 
+# --- 1b. the package's unit (static user instead of LoadCredential=) keeps the sandbox's score ---
+security=$(systemd-analyze security --no-pager "$unit" 2>&1 | grep "Overall exposure level")
+score=$(grep -o 'level for [^:]*: [0-9.]*' <<<"$security" | awk '{print $NF}')
+if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 1.2) }'; then
+  pass "systemd-analyze security of the package's unit: $score (at most 1.2)"
+else
+  fail "systemd-analyze security of the package's unit: '${security}' (want at most 1.2)"
+fi
+
 # --- 2. the bridge token: made once, 0600, only for the service user, never printed ---
 token_value=$(token 2>/dev/null)
 if [[ $token_value =~ ^[0-9a-f]{64}$ ]] && [ "$(stat -c '%a %U' "$credentials/bridge-token")" = "600 appwrite-bridge" ] &&
@@ -111,6 +120,11 @@ if [ "$reload_exit" = 0 ] && wait_until 30 status_has "1 instance ok" && [ "$(pr
 else
   fail "reload: exit $reload_exit $reload_out, Status: \"$(status_text)\", pid $main_pid -> $(prop MainPID); reply: ${reply:0:300}"
 fi
+
+# Figures, not checks: the installed binary and the packaged daemon's RSS after 10 idle seconds
+# with one healthy instance (the tree is a tmpfs overlay, so the binary's pages count as RssShmem).
+sleep 10
+echo "INFO: installed /usr/bin/appwrite-bridge: $(stat -c %s /usr/bin/appwrite-bridge) bytes; idle RSS with 1 instance ok: $(awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$(prop MainPID)/status") ($(awk '/^RssAnon|^RssFile|^RssShmem/ { printf "%s %.1f MiB ", $1, $2 / 1024 }' "/proc/$(prop MainPID)/status"))"
 
 # --- 5. upgrade: the edited bridge.yaml, token and identity kept, the queued call delivered ---
 bridge_id=$(cat /var/lib/private/appwrite-bridge/bridge-id 2>/dev/null)
