@@ -177,6 +177,19 @@ struct ConfigLoaderTests {
         #expect(error.line == 1)
     }
 
+    /// A freshly installed package: valid, and STATUS=/readyz tell the user what to do next.
+    @Test func emptyInstanceListIsAFreshInstall() throws {
+        let config = try ConfigLoader(environment: [:]).parse(
+            "instances: []\n",
+            file: "/etc/appwrite-bridge/bridge.yaml",
+            folder: folder
+        )
+        #expect(config.instances.isEmpty)
+        let expected = "no instances configured: edit /etc/appwrite-bridge/bridge.yaml, then systemctl reload appwrite-bridge"
+        #expect(config.noInstancesMessage == expected)
+        #expect(BridgeState(config: config).summary == expected)
+    }
+
     @Test func emptyFile() throws {
         let error = try #require(loadError(""))
         #expect(error.message.contains("empty"))

@@ -16,6 +16,8 @@ public struct BridgeConfig: Sendable, Equatable {
     public var fetch = FetchSettings()
     /// Warnings to log once the logger is up (e.g. a secret written inline in the file).
     public var warnings: [String]
+    /// The file it was read from, for messages that tell the user what to edit.
+    public var file = "bridge.yaml"
 
     public init(
         listen: ListenAddress = .defaultValue,
@@ -27,6 +29,11 @@ public struct BridgeConfig: Sendable, Equatable {
         self.tokens = tokens
         self.instances = instances
         self.warnings = warnings
+    }
+
+    /// What STATUS=, /readyz and `check` say while `instances` is empty (a fresh install).
+    public var noInstancesMessage: String {
+        "no instances configured: edit \(file), then systemctl reload appwrite-bridge"
     }
 
     public func instance(projectID: String) -> InstanceConfig? {

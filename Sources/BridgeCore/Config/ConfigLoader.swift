@@ -47,7 +47,9 @@ public struct ConfigLoader: Sendable {
             throw ConfigError(file: file, message: Self.reason(error))
         }
         do {
-            return try validate(document, folder: folder)
+            var config = try validate(document, folder: folder)
+            config.file = file
+            return config
         } catch let issue as ConfigIssue {
             throw issue.located(in: file)
         } catch {
@@ -99,9 +101,8 @@ public struct ConfigLoader: Sendable {
             )
         }
 
-        guard !document.instances.isEmpty else {
-            throw document.fields.issue("instances", "needs at least one Appwrite instance")
-        }
+        // An empty list is allowed: a freshly installed package starts with none, says so in
+        // STATUS= and /readyz, and waits for the user's first edit and reload.
         var instances: [InstanceConfig] = []
         var firstLineByProject: [String: Int] = [:]
         for entry in document.instances {

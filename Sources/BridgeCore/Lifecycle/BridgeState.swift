@@ -96,7 +96,9 @@ public final class BridgeState: Sendable {
 
     /// The instance states alone: "2 instances ok, 1 invalid_key".
     public var instanceSummary: String {
-        let states = current.config.instances.map { health(of: $0.projectID).state }
+        let config = current.config
+        guard !config.instances.isEmpty else { return config.noInstancesMessage }
+        let states = config.instances.map { health(of: $0.projectID).state }
         var counts: [(InstanceState, Int)] = []
         for state in InstanceState.allCases {
             let count = states.filter { $0 == state }.count

@@ -48,6 +48,12 @@ public enum ConfigCheck {
         var report = "\(configPath): valid, \(config.instances.count) instance\(config.instances.count == 1 ? "" : "s")"
         report += offline ? " (network checks skipped)\n" : "\n"
         for warning in config.warnings { report += "warning: \(warning)\n" }
+        if rows.isEmpty {
+            // A fresh install: valid, and nothing to serve yet. Offline (the unit's ExecReload=) it
+            // passes so a reload succeeds; online it is not "every instance ok" (exit 2).
+            report += config.noInstancesMessage + "\n"
+            return (offline ? .allOK : .instanceNotOK, report)
+        }
         report += table(rows)
         let allOK = rows.allSatisfy { $0.1 == nil || $0.1?.state == .ok }
         return (allOK ? .allOK : .instanceNotOK, report)
