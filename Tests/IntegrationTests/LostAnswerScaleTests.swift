@@ -34,7 +34,7 @@ struct LostAnswerScaleTests {
             for index in 0..<Self.uploadCount {
                 // Every 25th is chunked (6 MiB: two chunks), the rest 1 byte to 64 KiB.
                 let size = index % 25 == 0 ? 6 * 1024 * 1024 : Int.random(in: 1...65_536)
-                let bytes = LostAnswerTests.randomBytes(size)
+                let bytes = StorageTests.randomBytes(size)
                 let reply = try await StorageTests.slowPost(
                     "\(servers.bridgeURL)/api/files/home1234/snapshots?file_name=f\(index).bin",
                     body: bytes,

@@ -88,16 +88,6 @@ struct LostAnswerTests {
         return id.count == 20 && id.allSatisfy(\.isHexDigit)
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        let block = (0..<65_537).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count + block.count)
-        while bytes.count < count { bytes += block }
-        bytes.removeLast(bytes.count - count)
-        return bytes
-    }
-
     /// The newest entry of `/api/outbox`'s history.
     func history(_ listing: JSONValue) -> JSONValue? { listing["history"]?.arrayValue?.first }
 
@@ -119,7 +109,7 @@ struct LostAnswerTests {
         try await withBridge(timeout: size > Self.chunk ? 30 : 1) { servers in
             _ = try await servers.waitForChecks()
             try await Self.fault(servers, #"{"method": "POST", "path": "\#(Self.filesPath)", \#(fault)}"#)
-            let bytes = Self.randomBytes(size)
+            let bytes = StorageTests.randomBytes(size)
             let reply = try await StorageTests.slowPost(
                 "\(servers.bridgeURL)/api/files/home1234/snapshots?file_name=clip.bin",
                 body: bytes,
