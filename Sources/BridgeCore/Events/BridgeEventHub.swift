@@ -25,6 +25,8 @@ public final class BridgeEventHub: Sendable {
         /// milliseconds × 1,000, so an ID from an earlier run of the bridge is always older than
         /// anything this run knows, and is answered with a resync instead of a wrong replay.
         var lastID: Int
+        /// The last ID before this run's first event: anything at or below it is an earlier run's.
+        let runStartID: Int
         var recent: Deque<Recent> = []
         /// Published, not yet handed to listeners.
         var unflushed: [Recent] = []
@@ -64,7 +66,8 @@ public final class BridgeEventHub: Sendable {
         self.metrics = metrics
         // Just started, clients that listened to the previous run are reconnecting: treat them as
         // having just left, so what happens before they are back is in the replay buffer.
-        table = Mutex(Table(lastID: Int(now.timeIntervalSince1970 * 1_000) * 1_000, lastListenerLeft: .now))
+        let startID = Int(now.timeIntervalSince1970 * 1_000) * 1_000
+        table = Mutex(Table(lastID: startID, runStartID: startID, lastListenerLeft: .now))
     }
 
     public var subscriberCount: Int { table.withLock { $0.subscribers.count } }
@@ -171,6 +174,14 @@ public final class BridgeEventHub: Sendable {
                 if lastEventID >= oldestKept - 1, lastEventID < table.lastID {
                     for event in table.recent
                     where event.id > lastEventID && subscription.wants(projectID: event.projectID, channels: event.channels) {
+                        _ = subscription.offer(event.frame)
+                    }
+                } else if lastEventID <= table.runStartID, table.recent.first.map({ $0.id == table.runStartID + 1 }) ?? true {
+                    // A listener of an earlier run (the bridge restarted) has seen nothing of this
+                    // one: it must resync, and then gets all this run published while it was away
+                    // (e.g. what a Realtime catch-up delivered right after the start), in order.
+                    _ = subscription.offer(ByteBuffer(string: "id: \(table.runStartID)\nevent: resync\ndata: \(resync)\n\n"))
+                    for event in table.recent where subscription.wants(projectID: event.projectID, channels: event.channels) {
                         _ = subscription.offer(event.frame)
                     }
                 } else {
