@@ -39,12 +39,14 @@ async def async_setup_entry(
     data = entry.runtime_data
     entry.async_on_unload(add_instance_entities(data.coordinator, data.bridge_id, async_add_entities, make))
 
-    def realtime(document: dict[str, Any]) -> dict[str, Callable[[], AppwriteInstanceEntity]]:
+    def realtime(project_id: str, document: dict[str, Any]) -> dict[str, Callable[[], AppwriteInstanceEntity]]:
         if realtime_section(document) is None:
             return {}
-        return {"realtime": partial(AppwriteRealtimeConnectivity, data.coordinator, data.bridge_id, document["project_id"])}
+        return {"realtime": partial(AppwriteRealtimeConnectivity, data.coordinator, data.bridge_id, project_id)}
 
-    entry.async_on_unload(track_instance_entities(data.coordinator, Platform.BINARY_SENSOR, async_add_entities, realtime))
+    entry.async_on_unload(
+        track_instance_entities(data.coordinator, Platform.BINARY_SENSOR, async_add_entities, realtime)
+    )
 
 
 class AppwriteConnectivity(AppwriteInstanceEntity, BinarySensorEntity):

@@ -91,11 +91,11 @@ def track_instance_entities(
     coordinator: AppwriteCoordinator,
     platform: str,
     async_add_entities: AddEntitiesCallback,
-    wanted: Callable[[dict[str, Any]], dict[str, Callable[[], AppwriteInstanceEntity]]],
+    wanted: Callable[[str, dict[str, Any]], dict[str, Callable[[], AppwriteInstanceEntity]]],
 ) -> Callable[[], None]:
     """Entities that come and go with an instance document (its Realtime subscriptions).
 
-    `wanted` maps an instance document to the entities it should have, by key; each update adds
+    `wanted` maps an instance (project ID, document) to the entities it should have, by key; each update adds
     the new ones and removes from the entity registry those the document no longer lists. An
     instance a reload removed loses its device (and with it these entities) at the coordinator's
     full read; if it comes back, it gets new ones.
@@ -112,7 +112,7 @@ def track_instance_entities(
         added: list[AppwriteInstanceEntity] = []
         for project_id, document in instances.items():
             have = known.setdefault(project_id, {})
-            want = wanted(document)
+            want = wanted(project_id, document)
             for key, make in want.items():
                 if key not in have:
                     have[key] = make()

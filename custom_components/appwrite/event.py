@@ -32,8 +32,7 @@ async def async_setup_entry(
     data = entry.runtime_data
     entry.async_on_unload(add_instance_entities(data.coordinator, data.bridge_id, async_add_entities, make))
 
-    def subscriptions(document: dict[str, Any]) -> dict[str, Callable[[], AppwriteInstanceEntity]]:
-        project_id = document["project_id"]
+    def subscriptions(project_id: str, document: dict[str, Any]) -> dict[str, Callable[[], AppwriteInstanceEntity]]:
         return {
             name: partial(AppwriteRealtimeEvent, data.coordinator, data.bridge_id, project_id, name)
             for name in subscription_names(document)

@@ -1,8 +1,9 @@
 """Reads the bridge's /api/events stream for as long as the entry is loaded.
 
 Execution events go onto Home Assistant's bus as `appwrite_execution`, Realtime events as
-`appwrite_realtime` (and gaps as `appwrite_realtime_gap`), instance events into the coordinator, catalogue changes (and resyncs) re-read the catalogue. The stream reconnects with
-backoff and sends `Last-Event-ID`, so the bridge replays what was missed; event IDs that were
+`appwrite_realtime` (and gaps as `appwrite_realtime_gap`, each also to its subscription's event
+entity), instance events into the coordinator, catalogue changes (and resyncs) re-read the
+catalogue. The stream reconnects with backoff and sends `Last-Event-ID`, so the bridge replays what was missed; event IDs that were
 already handled are dropped, so nothing is lost or fired twice across a reconnect.
 """
 

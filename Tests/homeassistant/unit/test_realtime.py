@@ -167,7 +167,8 @@ async def test_entities_follow_the_subscriptions(hass: HomeAssistant, bridge: Fa
     registry = er.async_get(hass)
     # No `realtime:` section: neither event entities nor the Realtime connection's sensor.
     assert hass.states.get(CONNECTION) is None
-    assert [e.entity_id for e in er.async_entries_for_config_entry(registry, entry.entry_id) if "realtime" in e.entity_id] == []
+    entities = er.async_entries_for_config_entry(registry, entry.entry_id)
+    assert [entity.entity_id for entity in entities if "realtime" in entity.entity_id] == []
 
     await push_realtime(bridge, realtime("connecting", "commands"))
     await wait_for(lambda: hass.states.get(COMMANDS) is not None)
@@ -232,7 +233,8 @@ async def test_connection_sensor_shows_the_realtime_state(hass: HomeAssistant, b
     # The subscription's entity stays available: the bridge still has it, and catches up later.
     assert hass.states.get(COMMANDS).state != STATE_UNAVAILABLE
 
-    await push_realtime(bridge, realtime("misconfigured", "commands", reason="Appwrite closed with 1008: channel refused"))
+    misconfigured = realtime("misconfigured", "commands", reason="Appwrite closed with 1008: channel refused")
+    await push_realtime(bridge, misconfigured)
     await wait_for(lambda: hass.states.get(CONNECTION).attributes["state"] == "misconfigured")
     assert hass.states.get(CONNECTION).state == "off"
 
