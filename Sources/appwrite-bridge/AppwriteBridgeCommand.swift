@@ -13,7 +13,7 @@ struct AppwriteBridgeCommand: AsyncParsableCommand {
         commandName: "appwrite-bridge",
         abstract: "Runs Appwrite Functions for home-automation rules through one local JSON API.",
         version: BridgeVersion.current,
-        subcommands: [ServeCommand.self, CheckCommand.self, CallCommand.self, UploadCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, CallCommand.self, UploadCommand.self, RealtimeSessionCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

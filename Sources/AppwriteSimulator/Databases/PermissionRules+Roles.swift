@@ -37,7 +37,8 @@ struct CallerRoles: Sendable {
 
     init(roles: [String]?) { self.roles = roles }
 
-    init(_ access: Access) { self = access.isKey ? .key : .guest }
+    /// A key passes every check; a user has its roles (Access.roles); anyone else is a guest.
+    init(_ access: Access) { self = access.isKey ? .key : CallerRoles(roles: access.roles) }
 
     func allows(_ granted: [String]) -> Bool {
         guard let roles else { return true }

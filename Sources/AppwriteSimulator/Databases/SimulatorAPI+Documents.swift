@@ -51,7 +51,7 @@ extension SimulatorAPI {
     }
 
     func createDocument(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let access = try access(request, anyOf: ["documents.write"])
+        let access = try access(request, anyOf: ["documents.write"], user: try await sessionUser(request))
         let databaseID = try uidParameter(context, "databaseId")
         let parameters = try await requestParameters(request)
         var documentID = ""
@@ -100,7 +100,7 @@ extension SimulatorAPI {
     }
 
     func getDocument(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let access = try access(request, anyOf: ["documents.read"])
+        let access = try access(request, anyOf: ["documents.read"], user: try await sessionUser(request))
         let databaseID = try uidParameter(context, "databaseId")
         let collectionID = try uidParameter(context, "collectionId")
         let documentID = try uidParameter(context, "documentId")
@@ -115,7 +115,7 @@ extension SimulatorAPI {
     }
 
     func listDocuments(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let access = try access(request, anyOf: ["documents.read"])
+        let access = try access(request, anyOf: ["documents.read"], user: try await sessionUser(request))
         let databaseID = try uidParameter(context, "databaseId")
         let collectionID = try uidParameter(context, "collectionId")
         let (_, collection) = try self.collection(access, databaseID: databaseID, collectionID: collectionID)
@@ -140,7 +140,7 @@ extension SimulatorAPI {
 
     /// updateDocument (PATCH, `upsert` false) and upsertDocument (PUT).
     func updateDocument(_ request: Request, context: BasicRequestContext, upsert: Bool) async throws -> Response {
-        let access = try access(request, anyOf: ["documents.write"])
+        let access = try access(request, anyOf: ["documents.write"], user: try await sessionUser(request))
         let databaseID = try uidParameter(context, "databaseId")
         let collectionID = try uidParameter(context, "collectionId")
         let documentID = try context.parameters.require("documentId")
@@ -204,7 +204,7 @@ extension SimulatorAPI {
     }
 
     func deleteDocument(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let access = try access(request, anyOf: ["documents.write"])
+        let access = try access(request, anyOf: ["documents.write"], user: try await sessionUser(request))
         let databaseID = try uidParameter(context, "databaseId")
         let collectionID = try uidParameter(context, "collectionId")
         let documentID = try uidParameter(context, "documentId")

@@ -5,7 +5,7 @@ extension SimulatorAPI {
     /// The user a REST call without a key acts for (app/init/resources/request.php `user`): the same
     /// cookie, `X-Appwrite-Session`, `x-fallback-cookies` and `x-appwrite-jwt` Realtime reads. A
     /// session that does not verify leaves a guest; a bad JWT is 401 `user_jwt_invalid`, a JWT with
-    /// a session 403 `user_jwt_and_cookie_set`. Only the execution routes ask.
+    /// a session 403 `user_jwt_and_cookie_set`. The execution and document routes ask.
     func sessionUser(_ request: Request) async throws(AppwriteError) -> SimulatorConfig.User? {
         guard (request.headers[HTTPField.Name("X-Appwrite-Key")!] ?? "").isEmpty else { return nil }
         do {

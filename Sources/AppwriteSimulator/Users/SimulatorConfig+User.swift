@@ -7,6 +7,10 @@ extension SimulatorConfig {
         public var email: String
         public var emailVerification: Bool
         public var labels: [String]
+        /// Sessions that exist from the start and survive a restart (the secret part of the
+        /// session value), so a client's stored session outlives a simulator restart as it
+        /// outlives an Appwrite restart.
+        public var sessionSecrets: [String] = []
 
         public init(id: String, name: String = "", email: String = "", emailVerification: Bool = false, labels: [String] = []) {
             self.id = id
@@ -19,6 +23,7 @@ extension SimulatorConfig {
         enum CodingKeys: String, CodingKey {
             case id, name, email, labels
             case emailVerification = "email_verification"
+            case sessionSecrets = "session_secrets"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -28,6 +33,7 @@ extension SimulatorConfig {
             email = try container.decodeIfPresent(String.self, forKey: .email) ?? ""
             emailVerification = try container.decodeIfPresent(Bool.self, forKey: .emailVerification) ?? false
             labels = try container.decodeIfPresent([String].self, forKey: .labels) ?? []
+            sessionSecrets = try container.decodeIfPresent([String].self, forKey: .sessionSecrets) ?? []
         }
 
         /// `User::getRoles` (src/Appwrite/Utopia/Database/Documents/User.php) for a user with no

@@ -108,18 +108,31 @@ public struct AppwriteClient: Sendable {
         return try await exchange(request, with: instance, refusingRedirects: false)
     }
 
+    /// Who a request is made as: the instance's API key, or a user's session (Realtime's
+    /// catch-up lists exactly what the Realtime user may read), or nobody.
+    enum Caller: Sendable {
+        case key
+        case session(Secret)
+        case guest
+    }
+
     func send(
         _ method: HTTPMethod,
         _ path: String,
         body: [UInt8]?,
         to instance: InstanceConfig,
+        as caller: Caller = .key,
         extraHeaders: [(String, String)] = []
     ) async throws(AppwriteClientError) -> AppwriteResponse {
         var request = HTTPClientRequest(url: instance.baseURL + path)
         request.method = method
         request.tlsConfiguration = instance.tls.clientConfiguration
         request.headers.add(name: "X-Appwrite-Project", value: instance.projectID)
-        request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value)
+        switch caller {
+        case .key: request.headers.add(name: "X-Appwrite-Key", value: instance.apiKey.value)
+        case .session(let session): request.headers.add(name: "X-Appwrite-Session", value: session.value)
+        case .guest: break
+        }
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
         for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }

@@ -170,6 +170,8 @@ public struct InstanceConfig: Sendable, Equatable {
     public var limit: ConcurrencyLimit?
     /// `storage: true` (and `buckets:`): the upload_file action and `/api/files` (nil: off).
     public var storage: StorageSettings?
+    /// `realtime:`: the Realtime subscriptions this instance delivers to `/api/events` (nil: none).
+    public var realtime: RealtimeSettings?
 
     public init(
         projectID: String,

@@ -157,6 +157,7 @@ struct InstanceEntry: Decodable {
     var messaging: Bool?
     var storage: Bool?
     var buckets: [String]?
+    var realtime: RealtimeSection?
     var limits: ConcurrencyEntry
     var fields: YAMLFields
 
@@ -164,6 +165,7 @@ struct InstanceEntry: Decodable {
         case project_id, name, url, api_key_file, api_key_env, api_key, timeout_seconds, functions, ca_file, tls_insecure
         case messaging, max_concurrency, max_queue, queue_timeout_seconds
         case storage, buckets
+        case realtime
     }
 
     init(from decoder: any Decoder) throws {
@@ -179,6 +181,7 @@ struct InstanceEntry: Decodable {
         messaging = try container.decodeIfPresent(Bool.self, forKey: .messaging)
         storage = try container.decodeIfPresent(Bool.self, forKey: .storage)
         buckets = try container.decodeIfPresent([String].self, forKey: .buckets)
+        realtime = try container.decodeIfPresent(RealtimeSection.self, forKey: .realtime)
         limits = try ConcurrencyEntry(decoder: decoder)
         caFile = try container.decodeIfPresent(String.self, forKey: .ca_file)
         tlsInsecure = try container.decodeIfPresent(Bool.self, forKey: .tls_insecure)

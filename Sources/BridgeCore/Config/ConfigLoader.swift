@@ -147,6 +147,7 @@ public struct ConfigLoader: Sendable {
             instances[instances.count - 1].tls = tls
             instances[instances.count - 1].messaging = entry.messaging ?? false
             instances[instances.count - 1].storage = try Self.validateStorage(entry)
+            instances[instances.count - 1].realtime = try validateRealtime(entry.realtime, folder: folder, warnings: &warnings)
             instances[instances.count - 1].limit = try Self.validateLimit(entry.limits, fields: fields, inherited: nil)
             instances[instances.count - 1].functionActions = try (entry.functions ?? []).compactMap { function in
                 try Self.validateFunctionAction(function, projectID: entry.projectID, instanceLimit: entry.limits)
@@ -418,7 +419,7 @@ public struct ConfigLoader: Sendable {
         }
     }
 
-    private func resolve(
+    func resolve(
         _ source: SecretSource,
         fields: YAMLFields,
         keys: (file: String, environment: String),

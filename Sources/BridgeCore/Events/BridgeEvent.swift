@@ -12,6 +12,11 @@ public struct BridgeEvent: Sendable {
         case instance
         /// The client's `Last-Event-ID` is unknown here: it must re-read what it caches.
         case resync
+        /// An event of one of an instance's Realtime subscriptions (live, or listed after a gap).
+        case realtime
+        /// A Realtime subscription was disconnected for a while: what happened meanwhile and
+        /// could not be listed again (deletes, files) is not in the stream.
+        case realtimeGap = "realtime_gap"
     }
 
     public var kind: Kind
@@ -22,6 +27,12 @@ public struct BridgeEvent: Sendable {
     public var channels: [String]
     public var timestamp: Date
     public var payload: JSONValue
+    /// Appwrite's own timestamp text, passed on as it came (Realtime events), instead of `timestamp`.
+    public var timestampText: String?
+    /// Top-level members before the envelope's (`project_id`, `subscription`, …), after it
+    /// (`catch_up`, …).
+    public var leading = JSONObject()
+    public var trailing = JSONObject()
 
     public init(kind: Kind, projectID: String?, events: [String], channels: [String], timestamp: Date = Date(), payload: JSONValue) {
         self.kind = kind
@@ -33,14 +44,13 @@ public struct BridgeEvent: Sendable {
     }
 
     public var envelope: JSONValue {
-        .object(
-            JSONObject([
-                ("events", .array(events.map(JSONValue.string))),
-                ("channels", .array(channels.map(JSONValue.string))),
-                ("timestamp", .string(Timestamp.iso8601(timestamp))),
-                ("payload", payload),
-            ])
-        )
+        var object = leading
+        object["events"] = .array(events.map(JSONValue.string))
+        object["channels"] = .array(channels.map(JSONValue.string))
+        object["timestamp"] = .string(timestampText ?? Timestamp.iso8601(timestamp))
+        object["payload"] = payload
+        for (key, value) in trailing.entries { object[key] = value }
+        return .object(object)
     }
 
     /// The channel of events about the bridge itself.

@@ -18,7 +18,12 @@ struct StateEventsService: Service {
                 hub.publish(.catalogueChanged(generation: now.generation))
             }
             for (projectID, entry) in now.instances where announced.instances[projectID]?.unstamped != entry.unstamped {
-                let document = InstanceDocument.make(entry.instance, health: entry.health, outboxPending: entry.pending)
+                let document = InstanceDocument.make(
+                    entry.instance,
+                    health: entry.health,
+                    outboxPending: entry.pending,
+                    realtime: state.realtime.document(for: entry.instance)
+                )
                 hub.publish(.instanceChanged(projectID: projectID, document: document))
             }
             announced = now
@@ -56,7 +61,12 @@ struct StateEventsService: Service {
                 // A recheck that found the same state only moves checked_at: not worth an event.
                 var unstamped = health
                 unstamped.checkedAt = nil
-                let document = InstanceDocument.make(instance, health: unstamped, outboxPending: pending)
+                let document = InstanceDocument.make(
+                    instance,
+                    health: unstamped,
+                    outboxPending: pending,
+                    realtime: state.realtime.document(for: instance, counters: false)
+                )
                 instances[instance.projectID] = Entry(instance: instance, health: health, pending: pending, unstamped: document)
             }
         }

@@ -2,7 +2,13 @@
 public enum InstanceDocument {
     /// `reload` is the bridge-wide state of the last reload, which the API repeats in each entry
     /// (the events leave it out: it is not the instance's).
-    public static func make(_ instance: InstanceConfig, health: InstanceHealth, outboxPending: Int, reload: JSONValue? = nil) -> JSONValue {
+    public static func make(
+        _ instance: InstanceConfig,
+        health: InstanceHealth,
+        outboxPending: Int,
+        realtime: JSONValue = .null,
+        reload: JSONValue? = nil
+    ) -> JSONValue {
         var document = JSONObject([
             ("project_id", .string(instance.projectID)),
             ("name", .string(instance.name)),
@@ -13,6 +19,7 @@ public enum InstanceDocument {
             ("checked_at", health.checkedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
             ("capabilities", capabilities(health, instance: instance)),
             ("outbox_pending", .number(String(outboxPending))),
+            ("realtime", realtime),
         ])
         if let reload { document["reload"] = reload }
         return .object(document)

@@ -13,6 +13,7 @@ struct StatusDocuments: Sendable {
                     instance,
                     health: state.health(of: instance.projectID),
                     outboxPending: outbox.pending(projectID: instance.projectID),
+                    realtime: state.realtime.document(for: instance),
                     reload: reload
                 )
             }

@@ -136,6 +136,7 @@ public enum BridgeApplication {
         services.append(OutboxDelivery(outbox: outbox, state: state, pipeline: pipeline, logger: logger))
         services.append(EventStreamsService(hub: hub))
         services.append(StateEventsService(state: state, outbox: outbox, hub: hub))
+        services.append(RealtimeService(state: state, client: client, hub: hub, metrics: metrics, logger: logger))
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 

@@ -20,6 +20,10 @@ public final class BridgeState: Sendable {
     public let requests = InFlightRequests()
     /// Fires after every install and every recorded health, for the `/api/events` announcements.
     public let changes = ChangeSignal()
+    /// Fires after every install: the Realtime connections compare their settings.
+    let installs = ChangeSignal()
+    /// Each instance's Realtime socket; its changes are announced through `changes`.
+    public let realtime: RealtimeStatusBoard
 
     /// Health is stored with the instance settings it was measured for, so the result of a check
     /// that raced with a reload can never be pinned on the new settings.
@@ -31,6 +35,7 @@ public final class BridgeState: Sendable {
     public init(config: BridgeConfig, now: Date = Date()) {
         snapshot = Mutex(ConfigSnapshot(generation: 1, config: config, loadedAt: now))
         healthByProject = Mutex([:])
+        realtime = RealtimeStatusBoard(changes: changes)
     }
 
     public var current: ConfigSnapshot { snapshot.withLock { $0 } }
@@ -56,6 +61,7 @@ public final class BridgeState: Sendable {
         }
         lastReloadFailure.withLock { $0 = nil }
         changes.notify()
+        installs.notify()
         return generation
     }
 

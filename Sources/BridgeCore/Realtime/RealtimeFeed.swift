@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+
+/// What one instance's Realtime subscriptions deliver, across its connections: live events
+/// routed to their subscriptions and deduplicated, and after each reconnect the catch-up listing
+/// and one gap event per subscription. Publishes to `/api/events` and keeps the positions saved.
+struct RealtimeFeed: Sendable {
+    let instance: InstanceConfig
+    let settings: RealtimeSettings
+    let ledger: RealtimeLedger
+    let hub: BridgeEventHub
+    let board: RealtimeStatusBoard
+    let metrics: BridgeMetrics?
+    let catchUp: RealtimeCatchUp
+    let saver: RealtimePositionSaver
+    let logger: Logger
+
+    var projectID: String { instance.projectID }
+
+    /// A live `event` frame's data. `slots` maps the server's subscription IDs to the bridge's
+    /// subscriptions; Appwrite 1.8 sends none, and then the event's channels decide.
+    func deliver(_ data: JSONObject, slots: [String: Int], frameBytes: Int) {
+        guard case .object(let payload)? = data["payload"] else { return }
+        let events = Self.strings(data["events"])
+        let channels = Self.strings(data["channels"])
+        var matched: [Int] = []
+        if case .array(let ids)? = data["subscriptions"], !slots.isEmpty {
+            for case .string(let id) in ids { if let slot = slots[id], !matched.contains(slot) { matched.append(slot) } }
+        } else {
+            let published = Set(channels)
+            for (index, subscription) in settings.subscriptions.enumerated() where subscription.channels.contains(where: published.contains) {
+                matched.append(index)
+            }
+        }
+        let isDelete = events.first.flatMap(RealtimeDelivery.action(of:)) == RealtimeAction.delete.rawValue
+        let now = Date()
+        for index in matched where index < settings.subscriptions.count {
+            let subscription = settings.subscriptions[index]
+            if subscription.catchUp != nil, let id = payload["$id"]?.stringValue, let updatedAt = payload["$updatedAt"]?.stringValue {
+                guard ledger.admit(subscription: subscription.name, id: id, updatedAt: updatedAt, deleted: isDelete) else { continue }
+            }
+            hub.publish(
+                RealtimeDelivery.event(
+                    projectID: projectID,
+                    subscription: subscription,
+                    events: events,
+                    channels: channels,
+                    timestamp: data["timestamp"]?.stringValue,
+                    payload: payload,
+                    catchUp: false,
+                    knownSmall: frameBytes <= RealtimeDelivery.maximumPayloadBytes
+                )
+            )
+            board.recordEvent(projectID, subscription: subscription.name, at: now)
+            metrics?.recordRealtimeEvent(projectID: projectID, subscription: subscription.name, catchUp: false)
+        }
+        if !matched.isEmpty { saver.changed() }
+    }
+
+    /// After `connected`: each subscription that was connected before gets what can be listed
+    /// again since its position, then one gap event; a subscription seen for the first time
+    /// starts from now.
+    func closeGap(from start: Date?, connectedAt: Date) async {
+        let instant = Self.appwriteTimestamp(connectedAt)
+        await withTaskGroup(of: Void.self) { group in
+            for subscription in settings.subscriptions {
+                guard let start, ledger.hasPosition(subscription.name) else {
+                    ledger.startIfNew(subscription.name, at: instant)
+                    continue
+                }
+                group.addTask { await close(subscription, from: start, to: connectedAt) }
+            }
+        }
+        saver.changed()
+    }
+
+    private func close(_ subscription: RealtimeSubscription, from start: Date, to end: Date) async {
+        var caughtUp: Int?
+        var reason: String?
+        if let source = subscription.catchUp, let position = ledger.beginCatchUp(subscription.name) {
+            var delivered = 0
+            do {
+                _ = try await catchUp.run(source, filters: subscription.queries, from: position) { document in
+                    guard let id = document["$id"]?.stringValue, let updatedAt = document["$updatedAt"]?.stringValue,
+                        let event = RealtimeDelivery.caughtUp(projectID: projectID, subscription: subscription, source: source, document: document),
+                        ledger.admit(subscription: subscription.name, id: id, updatedAt: updatedAt, deleted: false)
+                    else { return }
+                    hub.publish(event)
+                    delivered += 1
+                    board.recordEvent(projectID, subscription: subscription.name, at: Date())
+                    metrics?.recordRealtimeEvent(projectID: projectID, subscription: subscription.name, catchUp: true)
+                }
+                ledger.endCatchUp(subscription.name, completed: true)
+                caughtUp = delivered
+            } catch {
+                ledger.endCatchUp(subscription.name, completed: false)
+                if error.reason == "cancelled" { return }
+                reason = "catch-up failed after \(delivered) document(s): \(error.reason)"
+                logger.warning(
+                    "Realtime catch-up of \(projectID)/\(subscription.name) failed; it is retried after the next reconnect",
+                    metadata: ["project_id": "\(projectID)", "subscription": "\(subscription.name)", "reason": "\(error.reason)"]
+                )
+            }
+        } else if subscription.catchUp == nil {
+            reason = "this subscription's channels cannot be listed again (only document and row channels of one collection can)"
+        }
+        hub.publish(
+            RealtimeDelivery.gap(
+                projectID: projectID,
+                subscription: subscription,
+                from: Timestamp.iso8601(start),
+                to: Timestamp.iso8601(end),
+                caughtUp: caughtUp,
+                reason: reason
+            )
+        )
+        metrics?.recordRealtimeGap(projectID: projectID, subscription: subscription.name, caughtUp: caughtUp ?? 0)
+    }
+
+    /// `2026-12-02T12:00:00.000+00:00`: Appwrite's form, so positions compare with `$updatedAt` as text.
+    static func appwriteTimestamp(_ date: Date) -> String {
+        String(Timestamp.iso8601(date).dropLast()) + "+00:00"
+    }
+
+    private static func strings(_ value: JSONValue?) -> [String] {
+        guard case .array(let items)? = value else { return [] }
+        return items.compactMap(\.stringValue)
+    }
+}
