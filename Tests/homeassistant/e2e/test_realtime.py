@@ -35,6 +35,7 @@ projects:
     keys:
       - secret: {KEY}
         scopes: [executions.write, executions.read, documents.read, documents.write, sessions.write]
+    functions: []
     users:
       - id: {USER}
         name: Home Assistant bridge
@@ -51,6 +52,7 @@ projects:
     keys:
       - secret: {KEY}
         scopes: [executions.write, executions.read, sessions.write]
+    functions: []
     users:
       - id: {USER}
         name: Home Assistant bridge
