@@ -30,6 +30,8 @@ USER = "ha-bridge"
 
 SIMULATOR = f"""
 version: 1.9.6
+# /_simulator/realtime/drop and /refuse, to cut the bridge's Realtime connection.
+test_controls: true
 projects:
   - id: gate0001
     keys:
@@ -79,6 +81,11 @@ class RealtimeWorld:
             headers={"X-Appwrite-Project": "gate0001", "X-Appwrite-Key": KEY},
         )
         assert answer.status == 201, answer.body
+        return answer.json()
+
+    def control(self, path: str) -> dict[str, Any]:
+        answer = http("POST", self.simulator.url.removesuffix("/v1") + "/_simulator/realtime/" + path)
+        assert answer.status == 200, answer.body
         return answer.json()
 
     def realtime_events(self, subscription: str | None = None) -> list[dict[str, Any]]:
@@ -297,6 +304,60 @@ def test_a_wrong_session_and_a_1008_show_in_home_assistant(setup: Setup, realtim
     assert misconfigured["attributes"]["reason"]
     # The other instance of the same bridge keeps its connection.
     assert state_of(setup, "binary_sensor.gate_realtime")["state"] == "on"
+
+
+def test_a_document_written_while_disconnected_arrives_once_marked_catch_up(
+    setup: Setup, realtime: RealtimeWorld
+) -> None:
+    wait_until(
+        "binary_sensor.gate_realtime on",
+        lambda: state_of(setup, "binary_sensor.gate_realtime")["state"] == "on",
+        timeout=30,
+    )
+    reconnects = state_of(setup, "binary_sensor.gate_realtime")["attributes"]["reconnects"]
+    gaps = EventCollector(setup.ha.url, setup.ha.access_token, "appwrite_realtime_gap")
+    try:
+        # Appwrite goes away for a moment: the connections close and reconnects are refused
+        # for 2 s, so this document is written while the bridge has no socket.
+        realtime.control("refuse?seconds=2")
+        assert realtime.control("drop")["dropped"] >= 1
+        document = realtime.create_document("commands", {"command": "open_gate"})
+        document_id = document["$id"]
+        wait_until(
+            "the automation, for the document caught up after the reconnect",
+            lambda: state_of(setup, "input_text.appwrite_last_command")["state"] == f"{document_id} open_gate True",
+            timeout=60,
+        )
+        wait_until(
+            "an appwrite_realtime_gap per subscription of the instance",
+            lambda: {event["data"]["subscription"] for event in gaps.events} >= {"commands", "all_documents"},
+            timeout=30,
+        )
+    finally:
+        gaps.close()
+    fired = [
+        event["data"]
+        for event in realtime.realtime_events("commands")
+        if event["data"]["payload"].get("$id") == document_id
+    ]
+    assert len(fired) == 1, fired
+    assert fired[0]["catch_up"] is True and fired[0]["action"] == "create"
+    by_subscription = {event["data"]["subscription"]: event["data"] for event in gaps.events}
+    # `commands` is one collection's documents: caught up. `documents` spans every collection:
+    # only the gap is known.
+    assert by_subscription["commands"]["caught_up"] >= 1
+    assert by_subscription["all_documents"]["caught_up"] is None
+    gap = by_subscription["commands"]["gap"]
+    assert gap["from"] <= gap["to"]
+    assert by_subscription["commands"]["config_entry_id"] == realtime.entry_id
+    entity = state_of(setup, "event.gate_realtime_commands")
+    assert entity["attributes"]["id"] == document_id and entity["attributes"]["catch_up"] is True
+    sensor = wait_until(
+        "binary_sensor.gate_realtime on again",
+        lambda: (state := state_of(setup, "binary_sensor.gate_realtime"))["state"] == "on" and state,
+        timeout=30,
+    )
+    assert sensor["attributes"]["reconnects"] > reconnects
 
 
 def test_no_session_secret_in_diagnostics_states_events_or_logs(setup: Setup, realtime: RealtimeWorld) -> None:
