@@ -1,16 +1,22 @@
-"""Connectivity of each Appwrite instance, and each capability its key has, as the bridge's check sees them."""
+"""Connectivity of each Appwrite instance, and each capability its key has, as the bridge's check sees them;
+and, for an instance with Realtime, the state of the bridge's Realtime connection."""
 
 from __future__ import annotations
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
-from homeassistant.const import EntityCategory
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AppwriteConfigEntry
 from .coordinator import AppwriteCoordinator
-from .entity import AppwriteInstanceEntity, add_instance_entities
+from .entity import AppwriteInstanceEntity, add_instance_entities, track_instance_entities
+from .realtime import realtime_section
 
 PARALLEL_UPDATES = 0
 
@@ -32,6 +38,15 @@ async def async_setup_entry(
 
     data = entry.runtime_data
     entry.async_on_unload(add_instance_entities(data.coordinator, data.bridge_id, async_add_entities, make))
+
+    def realtime(project_id: str, document: dict[str, Any]) -> dict[str, Callable[[], AppwriteInstanceEntity]]:
+        if realtime_section(document) is None:
+            return {}
+        return {"realtime": partial(AppwriteRealtimeConnectivity, data.coordinator, data.bridge_id, project_id)}
+
+    entry.async_on_unload(
+        track_instance_entities(data.coordinator, Platform.BINARY_SENSOR, async_add_entities, realtime)
+    )
 
 
 class AppwriteConnectivity(AppwriteInstanceEntity, BinarySensorEntity):
@@ -63,3 +78,37 @@ class AppwriteCapability(AppwriteInstanceEntity, BinarySensorEntity):
         capabilities = (self.document or {}).get("capabilities")
         entry = capabilities.get(self.capability) if isinstance(capabilities, dict) else None
         return entry.get("state") == "ok" if isinstance(entry, dict) else None
+
+
+class AppwriteRealtimeConnectivity(AppwriteInstanceEntity, BinarySensorEntity):
+    """On while the bridge's Realtime connection of the instance is `connected` (and its session
+    accepted); the state (unauthorized, misconfigured, backing_off, …), the reason, the reconnect
+    count and the next attempt's time as attributes."""
+
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_translation_key = "realtime"
+    # They change at every reconnect (or say why in a sentence): not worth a row per change.
+    _unrecorded_attributes = frozenset({"reason", "reconnects", "retry_at"})
+
+    def __init__(self, coordinator: AppwriteCoordinator, bridge_id: str, project_id: str) -> None:
+        super().__init__(coordinator, bridge_id, project_id, "realtime")
+
+    @property
+    def section(self) -> dict[str, Any] | None:
+        return realtime_section(self.document)
+
+    @property
+    def available(self) -> bool:
+        return super().available and self.section is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        section = self.section
+        return section.get("state") == "connected" if section else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        section = self.section
+        if section is None:
+            return None
+        return {key: section.get(key) for key in ("state", "reason", "reconnects", "retry_at")}

@@ -15,6 +15,9 @@ DEFAULT_URL: Final = "http://127.0.0.1:8787"
 
 # The bus event fired for every execution event the bridge streams.
 EVENT_EXECUTION: Final = "appwrite_execution"
+# Fired for every Appwrite Realtime event the bridge relays, and for each gap it could not replay.
+EVENT_REALTIME: Final = "appwrite_realtime"
+EVENT_REALTIME_GAP: Final = "appwrite_realtime_gap"
 
 # The event stream pushes changes; this poll only catches what a broken stream missed.
 POLL_INTERVAL: Final = timedelta(seconds=60)

@@ -1,4 +1,4 @@
-"""Diagnostics: the entry, the bridge's instances and catalogue, the event stream. No token."""
+"""Diagnostics: the entry, the bridge's instances and catalogue, the event stream. No token, no session."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from homeassistant.core import HomeAssistant
 from . import AppwriteConfigEntry
 from .const import CONF_TOKEN
 
-TO_REDACT = {CONF_TOKEN, "Authorization", "authorization", "api_key", "key"}
+# The bridge never sends a Realtime session (or its secret) to Home Assistant; redacted anyway, in
+# case a bridge ever did.
+TO_REDACT = {CONF_TOKEN, "Authorization", "authorization", "api_key", "key", "session", "secret"}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: AppwriteConfigEntry) -> dict[str, Any]:

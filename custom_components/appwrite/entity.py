@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from yarl import URL
 
-from .const import device_identifier, hub_identifier
+from .const import DOMAIN, device_identifier, hub_identifier
 from .coordinator import AppwriteCoordinator
 
 
@@ -84,3 +85,46 @@ def add_instance_entities(
 
     add_new()
     return coordinator.async_add_listener(add_new)
+
+
+def track_instance_entities(
+    coordinator: AppwriteCoordinator,
+    platform: str,
+    async_add_entities: AddEntitiesCallback,
+    wanted: Callable[[str, dict[str, Any]], dict[str, Callable[[], AppwriteInstanceEntity]]],
+) -> Callable[[], None]:
+    """Entities that come and go with an instance document (its Realtime subscriptions).
+
+    `wanted` maps an instance (project ID, document) to the entities it should have, by key; each update adds
+    the new ones and removes from the entity registry those the document no longer lists. An
+    instance a reload removed loses its device (and with it these entities) at the coordinator's
+    full read; if it comes back, it gets new ones.
+    """
+    known: dict[str, dict[str, AppwriteInstanceEntity]] = {}
+
+    @callback
+    def update() -> None:
+        data = coordinator.data
+        instances = data.instances if data else {}
+        for project_id in set(known) - set(instances):
+            del known[project_id]
+        registry = er.async_get(coordinator.hass)
+        added: list[AppwriteInstanceEntity] = []
+        for project_id, document in instances.items():
+            have = known.setdefault(project_id, {})
+            want = wanted(project_id, document)
+            for key, make in want.items():
+                if key not in have:
+                    have[key] = make()
+                    added.append(have[key])
+            for key in set(have) - set(want):
+                entity_id = registry.async_get_entity_id(platform, DOMAIN, have[key].unique_id or "")
+                # Not registered yet (still being added): removed at the next update.
+                if entity_id is not None:
+                    registry.async_remove(entity_id)
+                    del have[key]
+        if added:
+            async_add_entities(added)
+
+    update()
+    return coordinator.async_add_listener(update)

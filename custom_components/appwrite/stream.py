@@ -1,8 +1,9 @@
 """Reads the bridge's /api/events stream for as long as the entry is loaded.
 
-Execution events go onto Home Assistant's bus as `appwrite_execution`, instance events into the
-coordinator, catalogue changes (and resyncs) re-read the catalogue. The stream reconnects with
-backoff and sends `Last-Event-ID`, so the bridge replays what was missed; event IDs that were
+Execution events go onto Home Assistant's bus as `appwrite_execution`, Realtime events as
+`appwrite_realtime` (and gaps as `appwrite_realtime_gap`, each also to its subscription's event
+entity), instance events into the coordinator, catalogue changes (and resyncs) re-read the
+catalogue. The stream reconnects with backoff and sends `Last-Event-ID`, so the bridge replays what was missed; event IDs that were
 already handled are dropped, so nothing is lost or fired twice across a reconnect.
 """
 
@@ -21,9 +22,12 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .client import BridgeAuthError, BridgeClient, BridgeError
+from .realtime import realtime_event_data, realtime_signal
 from .const import (
     DOMAIN,
     EVENT_EXECUTION,
+    EVENT_REALTIME,
+    EVENT_REALTIME_GAP,
     RECONNECT_INITIAL_DELAY,
     RECONNECT_MAX_DELAY,
     STREAM_STABLE_AFTER,
@@ -57,6 +61,8 @@ class StreamStats:
     received: int = 0
     duplicates: int = 0
     resyncs: int = 0
+    realtime: int = 0
+    realtime_gaps: int = 0
     # Exceptions other than the bridge's own errors, each logged with its traceback.
     failures: int = 0
     last_error: str | None = None
@@ -181,19 +187,24 @@ class EventStream:
         while len(self._contexts) > MAX_REMEMBERED_CALLS:
             self._contexts.pop(next(iter(self._contexts)))
 
-    def _fire(self, event: dict[str, Any]) -> None:
+    def _with_origin(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event with the bridge, the entry and the instance's device it came from."""
         project_id = event.get("project_id")
         device = (
             dr.async_get(self.hass).async_get_device(identifiers={device_identifier(self.bridge_id, project_id)})
             if isinstance(project_id, str)
             else None
         )
-        event = {
+        return {
             **event,
             "bridge_id": self.bridge_id,
             "config_entry_id": self.entry.entry_id,
             "device_id": device.id if device else None,
         }
+
+    def _fire(self, event: dict[str, Any]) -> None:
+        project_id = event.get("project_id")
+        event = self._with_origin(event)
         execution_id = event.get("execution_id")
         parent = self._contexts.get(execution_id) if isinstance(execution_id, str) else None
         if parent is not None and event.get("status") in FINAL_STATUSES:
@@ -243,9 +254,26 @@ class EventStream:
             event = execution_event_data(envelope)
             if event is not None:
                 self._fire(event)
+        elif kind in ("realtime", "realtime_gap"):
+            self._fire_realtime(kind, envelope)
         elif kind == "instance":
             payload = envelope.get("payload")
             if isinstance(payload, dict):
                 self.coordinator.async_set_instance(payload)
         elif kind == "catalogue":
             await self.coordinator.async_refresh()
+
+    def _fire_realtime(self, kind: str, envelope: dict[str, Any]) -> None:
+        event = realtime_event_data(envelope)
+        if event is None:
+            return
+        event = self._with_origin(event)
+        if kind == "realtime_gap":
+            self.stats.realtime_gaps += 1
+            self.hass.bus.async_fire(EVENT_REALTIME_GAP, event)
+            return
+        self.stats.realtime += 1
+        self.hass.bus.async_fire(EVENT_REALTIME, event)
+        async_dispatcher_send(
+            self.hass, realtime_signal(self.entry.entry_id, event["project_id"], event["subscription"]), event
+        )

@@ -87,6 +87,9 @@ input_text:
   appwrite_last_execution:
     name: Last Appwrite execution
     max: 255
+  appwrite_last_command:
+    name: Last Appwrite command
+    max: 255
 automation:
   - id: appwrite_execution_finished
     alias: Appwrite execution finished
@@ -101,6 +104,21 @@ automation:
           entity_id: input_text.appwrite_last_execution
         data:
           value: "{{ trigger.event.data.execution_id }} {{ trigger.event.data.function_id }} {{ trigger.event.data.status }}"
+  # README "Realtime": a document an app writes into `commands` makes the home act.
+  - id: appwrite_command_created
+    alias: Appwrite command created
+    triggers:
+      - trigger: event
+        event_type: appwrite_realtime
+        event_data:
+          subscription: commands
+          action: create
+    actions:
+      - action: input_text.set_value
+        target:
+          entity_id: input_text.appwrite_last_command
+        data:
+          value: "{{ trigger.event.data.payload['$id'] }} {{ trigger.event.data.payload.command }} {{ trigger.event.data.catch_up }}"
 """
 
 

@@ -79,6 +79,54 @@ def execute_service(project_id: str) -> dict[str, Any]:
     }
 
 
+def realtime(state: str = "connected", *subscriptions: str, reason: str | None = None) -> dict[str, Any]:
+    """An instance document's `realtime` object (realtime-contract.md)."""
+    return {
+        "state": state,
+        "reason": reason,
+        "retry_at": None,
+        "connected_since": "2026-12-02T12:00:00.000+00:00" if state == "connected" else None,
+        "last_event_at": None,
+        "reconnects": 0,
+        "user_id": "ha-bridge",
+        "subscriptions": [
+            {
+                "name": name,
+                "channels": [f"databases.home.collections.{name}.documents"],
+                "catch_up": True,
+                "events": 0,
+                "last_event_at": None,
+            }
+            for name in subscriptions
+        ],
+    }
+
+
+def realtime_document_event(
+    project_id: str, subscription: str, document_id: str, action: str = "create", catch_up: bool = False
+) -> dict[str, Any]:
+    """A `realtime` event of a document in database `home`, collection = the subscription's name."""
+    base = f"databases.home.collections.{subscription}.documents"
+    return {
+        "project_id": project_id,
+        "subscription": subscription,
+        "action": action,
+        "events": [f"{base}.{document_id}.{action}", f"databases.*.collections.*.documents.*.{action}"],
+        "channels": ["documents", base, f"{base}.{document_id}", f"{base}.{action}"],
+        "timestamp": "2026-12-02T12:00:00.000+00:00",
+        "payload": {
+            "$id": document_id,
+            "$collectionId": subscription,
+            "$databaseId": "home",
+            "$updatedAt": "2026-12-02T12:00:00.000+00:00",
+            "open": True,
+        },
+        "resource": {"type": "document", "id": document_id, "database_id": "home", "collection_id": subscription},
+        "catch_up": catch_up,
+        "truncated": False,
+    }
+
+
 def instance(project_id: str, state: str = "ok", pending: int = 0) -> dict[str, Any]:
     return {
         "project_id": project_id,
@@ -90,6 +138,8 @@ def instance(project_id: str, state: str = "ok", pending: int = 0) -> dict[str, 
         "checked_at": "2026-11-25T07:00:00.000Z",
         "capabilities": {"execute": {"state": state, "reason": None}},
         "outbox_pending": pending,
+        # No `realtime:` section in bridge.yaml.
+        "realtime": None,
     }
 
 
@@ -204,6 +254,24 @@ class FakeBridge:
                 "channels": ["instances", f"instances.{project_id}"],
                 "timestamp": "2026-11-25T07:00:00.000Z",
                 "payload": self.instances[project_id],
+            },
+        )
+
+    async def publish_realtime(self, envelope: dict[str, Any]) -> int:
+        return await self.publish("realtime", envelope)
+
+    async def publish_realtime_gap(self, project_id: str, subscription: str, caught_up: int | None) -> int:
+        return await self.publish(
+            "realtime_gap",
+            {
+                "project_id": project_id,
+                "subscription": subscription,
+                "events": [f"realtime.{project_id}.{subscription}.gap"],
+                "channels": ["realtime", f"realtime.{project_id}"],
+                "timestamp": "2026-12-02T12:01:00.000+00:00",
+                "payload": {},
+                "gap": {"from": "2026-12-02T12:00:00.000+00:00", "to": "2026-12-02T12:01:00.000+00:00"},
+                "caught_up": caught_up,
             },
         )
 
