@@ -35,6 +35,7 @@ Prints one line per block and a summary; exits 1 when any block failed.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -450,6 +451,9 @@ class Runner:
         # Each stand-in secret differs: two tokens may not share one.
         for number, (key, value) in enumerate(walk(yaml.safe_load(text))):
             secret = f"readme-test-secret-{number}-0123456789"
+            if key in ("session_file", "session_env"):
+                # A Realtime session names its user: base64 of {"id","secret"}, as Appwrite makes it.
+                secret = base64.b64encode(json.dumps({"id": "readme-user", "secret": secret}).encode()).decode()
             if key.endswith("_env") and isinstance(value, str):
                 env[value] = secret
             elif key.endswith("_file") and isinstance(value, str):
