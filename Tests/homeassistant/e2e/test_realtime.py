@@ -88,6 +88,16 @@ class RealtimeWorld:
         assert answer.status == 200, answer.body
         return answer.json()
 
+    def await_event(self, subscription: str, document_id: str) -> None:
+        """Waits until the document's appwrite_realtime has been read off this process's WebSocket:
+        the automation's state can show over REST before that subscription delivers the event."""
+        seen = self.events.wait_for(
+            lambda event: event["data"].get("subscription") == subscription
+            and event["data"].get("payload", {}).get("$id") == document_id,
+            timeout=30,
+        )
+        assert seen is not None, f"no appwrite_realtime for {document_id} on {subscription} within 30 s"
+
     def realtime_events(self, subscription: str | None = None) -> list[dict[str, Any]]:
         return [
             event
@@ -230,6 +240,7 @@ def test_automation_runs_when_a_document_is_created(setup: Setup, realtime: Real
         lambda: state_of(setup, "input_text.appwrite_last_command")["state"] == f"{document_id} open_gate False",
         timeout=30,
     )
+    realtime.await_event("commands", document_id)
     fired = [
         event["data"]
         for event in realtime.realtime_events("commands")
@@ -335,6 +346,7 @@ def test_a_document_written_while_disconnected_arrives_once_marked_catch_up(
         )
     finally:
         gaps.close()
+    realtime.await_event("commands", document_id)
     fired = [
         event["data"]
         for event in realtime.realtime_events("commands")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import threading
+import time
 from typing import Any
 
 import aiohttp
@@ -61,10 +63,13 @@ def command(url: str, token: str, message: dict[str, Any]) -> dict:
 
 
 class EventCollector:
-    """Subscribes to one bus event type in a background thread and keeps every event."""
+    """Subscribes to one bus event type in a background thread and keeps every event, with the
+    time.monotonic() at which its message was read off the socket (for latency measurements)."""
 
     def __init__(self, url: str, token: str, event_type: str) -> None:
         self.events: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []  # arrivals[i]: when events[i] was read
+        self._arrived = threading.Condition()
         self._subscribed = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,11 +93,32 @@ class EventCollector:
 
     async def _receive(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         async for message in socket:
+            received = time.monotonic()
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             document = message.json()
             if document.get("type") == "event":
-                self.events.append(document["event"])
+                with self._arrived:
+                    self.events.append(document["event"])
+                    self.arrivals.append(received)
+                    self._arrived.notify_all()
+
+    def wait_for(
+        self, matches: Callable[[dict[str, Any]], bool], timeout: float, start: int = 0
+    ) -> tuple[dict[str, Any], float] | None:
+        """The first event from index `start` on that `matches`, and its arrival time; None if none
+        arrives within `timeout` s. Blocks on the receiving thread's notification, not a poll."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                for index in range(start, len(self.events)):
+                    if matches(self.events[index]):
+                        return self.events[index], self.arrivals[index]
+                start = len(self.events)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._arrived.wait(remaining)
 
     def close(self) -> None:
         if self._loop and self._stop:
