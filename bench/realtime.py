@@ -179,18 +179,16 @@ def percentile(values, fraction):
 
 def measure_home_assistant(args, samples, raw):
     """create -> appwrite_realtime in a real Home Assistant, when the test suite's tool is there."""
-    tool = os.path.join(b.HERE, "..", "Tests", "homeassistant", "latency")
+    runner = os.path.join(b.HERE, "..", "Tests", "homeassistant", "run")
     if samples == 0:
         return None, "not measured in smoke mode"
-    if not os.path.exists(tool):
-        return None, "Tests/homeassistant/latency is missing"
-    out = os.path.join(raw, "ha-latency.json")
+    out = os.path.abspath(os.path.join(raw, "ha-latency.json"))
     log = os.path.join(raw, "ha-latency.log")
     with open(log, "wb") as f:
-        status = subprocess.run(["bash", tool, "--samples", str(samples), "--json", out, "--bin-path", args.bin],
+        status = subprocess.run(["bash", runner, "--bin-path", os.path.abspath(args.bin), "--latency", str(samples), "--json", out],
                                 stdout=f, stderr=subprocess.STDOUT).returncode
     if status != 0 or not os.path.exists(out):
-        return None, f"Tests/homeassistant/latency failed (status {status}); see {log}"
+        return None, f"Tests/homeassistant/run --latency failed (status {status}); see {log}"
     with open(out) as f:
         return json.load(f), None
 

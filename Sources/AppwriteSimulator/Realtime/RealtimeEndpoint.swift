@@ -29,7 +29,7 @@ struct RealtimeEndpoint: Sendable {
         // Observed with hummingbird-websocket 2.8.1's client under load: a frame written at once
         // after the 101 sometimes never reaches the client's handler. The first frame waits a
         // moment; frames queued meanwhile keep their order.
-        try? await Task.sleep(for: .milliseconds(50))
+        if ProcessInfo.processInfo.environment["SIMULATOR_NO_FIRST_FRAME_DELAY"] == nil { try? await Task.sleep(for: .milliseconds(50)) }
         let id: Int
         do {
             id = try await connect(request, context: context, outbox: outbox)
