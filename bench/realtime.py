@@ -9,8 +9,8 @@ one Realtime subscription on one collection, and one `/api/events` listener. It 
   * throughput and CPU: documents created by paced writers at 1,000 a second; events per second
     at the listener and the bridge's CPU (utime+stime from /proc) per delivered event;
   * memory: the bridge's RSS while 10,000 events wait for a listener that never reads;
-  * create -> Home Assistant `appwrite_realtime` latency, through Tests/homeassistant/latency
-    (a real Home Assistant), when that command and its cached venv are available.
+  * create -> Home Assistant `appwrite_realtime` latency, through `Tests/homeassistant/run
+    --latency` (a real Home Assistant from PyPI in the test suite's cached venv).
 
 It appends a Markdown section with PASS/MISS for the issue's goals to --out.
 """
