@@ -26,15 +26,16 @@ struct RealtimeEndpoint: Sendable {
         async throws
     {
         let (stream, outbox) = AsyncStream.makeStream(of: RealtimeHub.Outgoing.self)
-        // Observed with hummingbird-websocket 2.8.1's client under load: a frame written at once
-        // after the 101 sometimes never reaches the client's handler. The first frame waits a
-        // moment; frames queued meanwhile keep their order.
-        if ProcessInfo.processInfo.environment["SIMULATOR_NO_FIRST_FRAME_DELAY"] == nil { try? await Task.sleep(for: .milliseconds(50)) }
         let id: Int
         do {
             id = try await connect(request, context: context, outbox: outbox)
         } catch {
-            // Connect errors: an error frame, then the socket closes.
+            // Connect errors: an error frame, then the socket closes. Seen with hummingbird-websocket
+            // 2.8.1's client (swift-nio 2.101's typed upgrade): a frame and the close that follow the
+            // 101 at once can reach the client's handler as a close alone. A moment's wait keeps the
+            // error frame observable; the `connected` frame needs none (40 fast reconnects of the
+            // bridge's client, none lost).
+            try? await Task.sleep(for: .milliseconds(50))
             try? await outbound.writeTextMessage(
                 RealtimeFrames.error(code: error.code, message: error.message, keepMessage: error.keepMessage)
             )

@@ -64,15 +64,21 @@ struct ConnectLimiter {
         self.window = window
     }
 
+    /// When the next connect is allowed; nil: now.
+    mutating func nextAllowed() -> ContinuousClock.Instant? {
+        let now = ContinuousClock.now
+        while let oldest = recent.first, now - oldest >= window { recent.removeFirst() }
+        guard recent.count >= limit, let oldest = recent.first else { return nil }
+        return oldest + window
+    }
+
     /// Waits until a connect is allowed, then counts it.
     mutating func acquire() async throws {
-        let clock = ContinuousClock()
-        while let oldest = recent.first, clock.now - oldest >= window { recent.removeFirst() }
-        if recent.count >= limit, let oldest = recent.first {
-            try await Task.sleep(until: oldest + window, clock: clock)
+        if let allowed = nextAllowed() {
+            try await Task.sleep(until: allowed, clock: ContinuousClock())
             recent.removeFirst()
         }
-        recent.append(clock.now)
+        recent.append(.now)
     }
 }
 

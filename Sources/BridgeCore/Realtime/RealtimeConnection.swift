@@ -55,6 +55,14 @@ struct RealtimeConnection: Sendable {
         var gapStart = initialGapStart
         var everConnected = false
         while !Task.isCancelled {
+            if let allowed = limiter.nextAllowed() {
+                let wait = allowed - ContinuousClock.now
+                board.update(projectID) { status in
+                    status.state = .backingOff
+                    status.reason = "waiting: the bridge makes at most \(limiter.limit) Realtime connects a minute"
+                    status.retryAt = Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                }
+            }
             do { try await limiter.acquire() } catch { return }
             board.update(projectID) { status in
                 status.state = .connecting

@@ -26,6 +26,8 @@ struct RealtimeFeed: Sendable {
         var matched: [Int] = []
         if case .array(let ids)? = data["subscriptions"], !slots.isEmpty {
             for case .string(let id) in ids { if let slot = slots[id], !matched.contains(slot) { matched.append(slot) } }
+            // In the order of bridge.yaml, whatever order Appwrite listed them in.
+            matched.sort()
         } else {
             let published = Set(channels)
             for (index, subscription) in settings.subscriptions.enumerated() where subscription.channels.contains(where: published.contains) {
@@ -94,7 +96,8 @@ struct RealtimeFeed: Sendable {
                 caughtUp = delivered
             } catch {
                 ledger.endCatchUp(subscription.name, completed: false)
-                if error.reason == "cancelled" { return }
+                // The socket dropped meanwhile: the next connection catches up on the same span.
+                if Task.isCancelled { return }
                 reason = "catch-up failed after \(delivered) document(s): \(error.reason)"
                 logger.warning(
                     "Realtime catch-up of \(projectID)/\(subscription.name) failed; it is retried after the next reconnect",
