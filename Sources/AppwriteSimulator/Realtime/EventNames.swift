@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Event names as Appwrite generates them (src/Appwrite/Event/Event.php `generateEvents`,
 /// `parseEventPattern`, `mirrorCollectionEvents`): the specific name first, then every wildcard
@@ -8,6 +9,25 @@ enum EventNames {
     /// `pattern` like `databases.[databaseId].collections.[collectionId].documents.[documentId].create`;
     /// `params` in the order Appwrite sets them (their names without brackets).
     static func generate(_ pattern: String, params: [(key: String, value: String)]) -> [String] {
+        let keys = params.map(\.key)
+        let cacheKey = ([pattern] + keys).joined(separator: "|")
+        let cached = templates.withLock { $0[cacheKey] }
+        let names = cached ?? templates(pattern, keys: keys)
+        if cached == nil { templates.withLock { $0[cacheKey] = names } }
+        // The values go in last, segment by segment: each `[key]` is a whole segment of a name.
+        let values = Dictionary(params.map { ("[\($0.key)]", $0.value) }, uniquingKeysWith: { first, _ in first })
+        let named = names.map { name in
+            name.split(separator: ".", omittingEmptySubsequences: false).map { values[String($0)] ?? String($0) }.joined(separator: ".")
+        }
+        return mirror(pattern, unique(named.map { $0.replacing("[", with: "").replacing("]", with: "") }))
+    }
+
+    /// The names with the keys still in place (`[documentId]`) or starred: the same for every event
+    /// of a pattern, so worked out once. Appwrite's loops run value replacements in between; as
+    /// values only ever replace their own keys, doing them last gives the same names.
+    private static let templates = Mutex<[String: [String]]>([:])
+
+    private static func templates(_ pattern: String, keys: [String]) -> [String] {
         let parts = pattern.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let count = parts.count
         let type = parts[0]
@@ -50,13 +70,9 @@ enum EventNames {
         patterns.append(join([type, resource]))
         patterns = unique(patterns)
 
-        let keys = params.map(\.key)
-        /// `str_replace($keys, $values, $text)`: each key in turn, over the result so far.
-        func values(_ text: String) -> String {
-            params.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
-        }
+        func values(_ text: String) -> String { text }
         func star(_ names: [String], _ text: String) -> String {
-            names.reduce(text) { $0.replacingOccurrences(of: $1, with: "*") }
+            names.reduce(text) { $0.replacing($1, with: "*") }
         }
         var events: [String] = []
         for eventPattern in patterns {
@@ -76,8 +92,7 @@ enum EventNames {
                 }
             }
         }
-        events = unique(events.map { $0.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "") })
-        return mirror(pattern, events)
+        return unique(events)
     }
 
     /// mirrorCollectionEvents: each `collections` name followed by its `tables`/`rows` twin.
