@@ -51,28 +51,33 @@ final class RealtimeLedger: Sendable {
     /// so a listing made before the delete cannot bring the document back.
     func admit(subscription: String, id: String, updatedAt: String, deleted: Bool) -> Bool {
         tracks.withLock { tracks in
-            guard var track = tracks[subscription] else { return false }
-            if let previous = track.delivered[id] {
-                if deleted {
-                    guard !previous.deleted || previous.updatedAt < updatedAt else { return false }
-                } else if previous.updatedAt >= updatedAt {
-                    return false
-                }
-            }
-            track.delivered[id] = Delivered(updatedAt: updatedAt, deleted: deleted)
-            if !deleted {
-                if let position = track.position, position.updatedAt > updatedAt {
-                    // Older than what was delivered already: a catch-up item; the position holds.
-                } else if track.position?.updatedAt == updatedAt {
-                    track.position!.ids.append(id)
-                } else {
-                    track.position = Position(updatedAt: updatedAt, ids: [id])
-                }
-            }
-            if track.delivered.count > track.pruneAbove { Self.prune(&track) }
-            tracks[subscription] = track
-            return true
+            guard tracks[subscription] != nil else { return false }
+            // In place: a copy of the track out of the table would copy its whole `delivered`
+            // table on write, once per event.
+            return Self.admit(&tracks[subscription]!, id: id, updatedAt: updatedAt, deleted: deleted)
         }
+    }
+
+    private static func admit(_ track: inout Track, id: String, updatedAt: String, deleted: Bool) -> Bool {
+        if let previous = track.delivered[id] {
+            if deleted {
+                guard !previous.deleted || previous.updatedAt < updatedAt else { return false }
+            } else if previous.updatedAt >= updatedAt {
+                return false
+            }
+        }
+        track.delivered[id] = Delivered(updatedAt: updatedAt, deleted: deleted)
+        if !deleted {
+            if let position = track.position, position.updatedAt > updatedAt {
+                // Older than what was delivered already: a catch-up item; the position holds.
+            } else if track.position?.updatedAt == updatedAt {
+                track.position!.ids.append(id)
+            } else {
+                track.position = Position(updatedAt: updatedAt, ids: [id])
+            }
+        }
+        if track.delivered.count > track.pruneAbove { prune(&track) }
+        return true
     }
 
     /// Versions older than the persisted position can never be listed again: forget them.
