@@ -35,7 +35,8 @@ struct RealtimeConnection: Sendable {
             metrics: metrics,
             catchUp: RealtimeCatchUp(client: client, instance: instance, caller: caller),
             saver: saver,
-            logger: logger
+            logger: logger,
+            counters: RealtimeCounters(metrics: metrics, projectID: projectID, subscriptions: settings.subscriptions)
         )
         await withDiscardingTaskGroup { group in
             group.addTask { await saver.run() }

@@ -23,8 +23,8 @@ enum RealtimeDelivery {
     }
 
     static func action(of eventName: String) -> String? {
-        guard let last = eventName.split(separator: ".").last, RealtimeAction(rawValue: String(last)) != nil else { return nil }
-        return String(last)
+        let last = eventName.lastIndex(of: ".").map { eventName[eventName.index(after: $0)...] } ?? eventName[...]
+        return RealtimeAction(rawValue: String(last))?.rawValue
     }
 
     static func resource(of eventName: String, payload: JSONObject) -> Resource {
@@ -73,9 +73,11 @@ enum RealtimeDelivery {
         timestamp: String?,
         payload: JSONObject,
         catchUp: Bool,
-        knownSmall: Bool
+        knownSmall: Bool,
+        described: (action: String?, resource: JSONValue)? = nil
     ) -> BridgeEvent {
         let first = events.first ?? ""
+        let (action, resource) = described ?? (action(of: first), resource(of: first, payload: payload).document)
         let (shaped, truncated) = shape(payload, fields: subscription.fields, knownSmall: knownSmall)
         var event = BridgeEvent(
             kind: .realtime,
@@ -88,10 +90,10 @@ enum RealtimeDelivery {
         event.leading = JSONObject([
             ("project_id", .string(projectID)),
             ("subscription", .string(subscription.name)),
-            ("action", action(of: first).map(JSONValue.string) ?? .null),
+            ("action", action.map(JSONValue.string) ?? .null),
         ])
         event.trailing = JSONObject([
-            ("resource", resource(of: first, payload: payload).document),
+            ("resource", resource),
             ("catch_up", .bool(catchUp)),
             ("truncated", .bool(truncated)),
         ])

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 
@@ -14,6 +15,7 @@ struct RealtimeFeed: Sendable {
     let catchUp: RealtimeCatchUp
     let saver: RealtimePositionSaver
     let logger: Logger
+    let counters: RealtimeCounters
 
     var projectID: String { instance.projectID }
 
@@ -34,7 +36,12 @@ struct RealtimeFeed: Sendable {
                 matched.append(index)
             }
         }
-        let isDelete = events.first.flatMap(RealtimeDelivery.action(of:)) == RealtimeAction.delete.rawValue
+        guard !matched.isEmpty else { return }
+        // Described once for every subscription the event matched.
+        let first = events.first ?? ""
+        let action = RealtimeDelivery.action(of: first)
+        let described = (action, RealtimeDelivery.resource(of: first, payload: payload).document)
+        let isDelete = action == RealtimeAction.delete.rawValue
         let now = Date()
         for index in matched where index < settings.subscriptions.count {
             let subscription = settings.subscriptions[index]
@@ -50,13 +57,14 @@ struct RealtimeFeed: Sendable {
                     timestamp: data["timestamp"]?.stringValue,
                     payload: payload,
                     catchUp: false,
-                    knownSmall: frameBytes <= RealtimeDelivery.maximumPayloadBytes
+                    knownSmall: frameBytes <= RealtimeDelivery.maximumPayloadBytes,
+                    described: described
                 )
             )
             board.recordEvent(projectID, subscription: subscription.name, at: now)
-            metrics?.recordRealtimeEvent(projectID: projectID, subscription: subscription.name, catchUp: false)
+            counters.live[index].increment()
         }
-        if !matched.isEmpty { saver.changed() }
+        saver.changed()
     }
 
     /// After `connected`: each subscription that was connected before gets what can be listed
@@ -90,7 +98,7 @@ struct RealtimeFeed: Sendable {
                     hub.publish(event)
                     delivered += 1
                     board.recordEvent(projectID, subscription: subscription.name, at: Date())
-                    metrics?.recordRealtimeEvent(projectID: projectID, subscription: subscription.name, catchUp: true)
+                    counters.caughtUp(subscription.name)?.increment()
                 }
                 ledger.endCatchUp(subscription.name, completed: true)
                 caughtUp = delivered

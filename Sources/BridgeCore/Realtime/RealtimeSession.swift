@@ -52,13 +52,17 @@ final class RealtimeSession: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, onConnected: @Sendable () -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.keepAlive(outbound) }
-            var messages = inbound.messages(maxSize: Self.maximumMessageBytes).makeAsyncIterator()
-            while let message = try await messages.next() {
-                let bytes: [UInt8]
-                switch message {
-                case .text(let text): bytes = Array(text.utf8)
-                case .binary(var buffer): bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            // Frames as bytes, joined until `fin`: a message never becomes a String on its way
+            // to the JSON parser (a third of the CPU an event cost).
+            var frames = inbound.makeAsyncIterator()
+            var bytes: [UInt8] = []
+            while let frame = try await frames.next() {
+                guard bytes.count + frame.data.readableBytes <= Self.maximumMessageBytes else {
+                    throw fail(.lost("a Realtime message over \(Self.maximumMessageBytes) bytes"))
                 }
+                if frame.opcode != .continuation { bytes.removeAll(keepingCapacity: true) }
+                frame.data.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+                guard frame.fin else { continue }
                 live.withLock { $0.lastFrame = .now }
                 guard let frame = try? RealtimeFrame(parsing: bytes) else { continue }
                 switch frame {
