@@ -120,6 +120,9 @@ struct OutboxFullDiskTests {
             )
             #expect(reply.status == 202, "\(reply.text)")
         }
+        // The head's first attempt (Appwrite down) is made at once and flags it as possibly sent
+        // while there is still room; the items behind it were never tried.
+        try await bridge.waitForLog("are waiting")
         let filler = try Self.fill(holder, stateDir: stateDir)
 
         try await TestServers.withSimulators([Fixtures.homeSimulator()], fixedPorts: [port]) { simulators in
@@ -136,13 +139,14 @@ struct OutboxFullDiskTests {
             kill(bridge.pid, SIGKILL)
             _ = try await bridge.waitForExit()
 
-            // The disk is still full: the new process sends each once more, and only once.
+            // The disk is still full: the new process sends each once more, and only once; the head,
+            // flagged, is found in Appwrite instead of being sent again.
             (bridge, bridgePort) = try await startBridge()
-            #expect(try await delivered(count: 6) == [0, 1, 2, 0, 1, 2])
+            #expect(try await delivered(count: 5) == [0, 1, 2, 1, 2])
             try await bridge.waitForLog("it will not be sent again")
             // Two retries of the DELETE later, still nothing more went out.
             try await Task.sleep(for: .seconds(5))
-            #expect(try await delivered(count: 6).count == 6)
+            #expect(try await delivered(count: 5).count == 5)
 
             unlink(filler)
             try await bridge.waitForLog("delivered item(s) from the outbox", timeout: .seconds(10))
@@ -151,7 +155,7 @@ struct OutboxFullDiskTests {
             (bridge, bridgePort) = try await startBridge()
             let listing = try await HTTP.get("http://127.0.0.1:\(bridgePort)/api/outbox")
             #expect(listing.json["pending"] == .number("0"))
-            #expect(try await delivered(count: 6).count == 6)
+            #expect(try await delivered(count: 5).count == 5)
         }
         kill(holder.pid, SIGKILL)
     }

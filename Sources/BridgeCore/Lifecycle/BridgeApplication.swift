@@ -140,7 +140,7 @@ public enum BridgeApplication {
         if options.handleSIGHUP { services.append(ReloadOnSignalService(reloader: reloader)) }
         services.append(HTTPClientService(client: httpClient))
 
-        let application = Application(
+        let application = QuietApplication(
             router: router,
             server: .http1(
                 configuration: .init(
@@ -227,22 +227,20 @@ public enum BridgeStartError: Error, CustomStringConvertible {
 
 /// Runs the event hub's flusher, keeps quiet `/api/events` streams alive with a comment every
 /// 15 s, and ends them when shutdown begins: an open stream would otherwise hold the server's graceful shutdown for the whole
-/// grace period.
+/// grace period. The keep-alive is a repeated event-loop timer, one wake-up per interval, rather
+/// than a sleeping task (which costs a timer and a task hop or two each time).
 struct EventStreamsService: Service {
     let hub: BridgeEventHub
     var keepAliveInterval: Duration = .seconds(15)
 
     func run() async throws {
+        let keepAlive = LoopSleep.repeating(every: keepAliveInterval) { [hub] in hub.keepAlive() }
         await withDiscardingTaskGroup { group in
             group.addTask { await hub.runFlusher() }
-            try? await cancelWhenGracefulShutdown {
-                while true {
-                    try await Task.sleep(for: keepAliveInterval)
-                    hub.keepAlive()
-                }
-            }
+            try? await gracefulShutdown()
             group.cancelAll()
         }
+        keepAlive.cancel()
         hub.finishAll()
     }
 }

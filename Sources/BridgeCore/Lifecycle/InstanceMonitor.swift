@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Checks every instance at start, re-checks failing ones with exponential backoff and healthy
-/// ones every `recheckInterval`, and logs each change of state once.
+/// ones every `recheckInterval`, and logs each change of state once. In between it sleeps until
+/// the next check is due, a call asks for one (`CheckRequests`) or a reload changes the instances.
 public struct InstanceMonitor: Service {
     let state: BridgeState
     let checker: InstanceChecker
@@ -40,10 +41,29 @@ public struct InstanceMonitor: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var schedules: [String: Schedule] = [:]
+        // Between checks the monitor sleeps until the next one is due, or until a call puts an
+        // instance in doubt or a reload changes the configuration: no polling while idle.
+        let wakeup = Wakeup()
+        checkRequests.requested.subscribe(wakeup)
+        state.changes.subscribe(wakeup)
+        defer {
+            checkRequests.requested.unsubscribe(wakeup)
+            state.changes.unsubscribe(wakeup)
+        }
+        var scannedGeneration: Int?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = clock.now
-            let instances = state.current.config.instances
+            let snapshot = state.current
             let requested = checkRequests.take()
+            let nextDue = schedules.values.map(\.due).min()
+            // The state also changes with every health recorded and every item queued: only a
+            // new configuration, a request or a due check is worth a look at every instance.
+            if snapshot.generation == scannedGeneration, requested.isEmpty, nextDue.map({ $0 > now }) ?? true {
+                await sleep(on: wakeup, until: nextDue)
+                continue
+            }
+            scannedGeneration = snapshot.generation
+            let instances = snapshot.config.instances
             var due: [InstanceConfig] = []
             for instance in instances {
                 if let schedule = schedules[instance.projectID], schedule.instance == instance {
@@ -85,8 +105,18 @@ public struct InstanceMonitor: Service {
                 let failures = health.state == .ok ? 0 : (schedules[instance.projectID]?.failures ?? 0) + 1
                 schedules[instance.projectID] = nextSchedule(for: instance, failures: failures, health: health, from: clock.now)
             }
+            // A result dropped as stale means a reload raced the check: the new generation makes
+            // the next pass look at every instance again.
             if changed { notifier.status(state.summary) }
-            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Sleeps until `deadline` (none: until woken), a request, a change of state or shutdown.
+    private func sleep(on wakeup: Wakeup, until deadline: ContinuousClock.Instant?) async {
+        await withGracefulShutdownHandler {
+            await wakeup.wait(until: deadline)
+        } onGracefulShutdown: {
+            wakeup.ring()
         }
     }
 

@@ -16,7 +16,7 @@ struct SystemdService: Service {
         if let watchdogInterval, notifier.isActive {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 notifier.watchdog()
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: watchdogInterval) }
+                try? await cancelWhenGracefulShutdown { try await LoopSleep.sleep(for: watchdogInterval) }
             }
         } else {
             try? await gracefulShutdown()

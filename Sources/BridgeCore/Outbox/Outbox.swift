@@ -15,6 +15,8 @@ public final class Outbox: Sendable {
     private let metrics: BridgeMetrics?
     /// Told whenever an instance's backlog changes (the `instance` events carry it).
     private let changes: ChangeSignal?
+    /// Told whenever an item is queued or removed: `OutboxDelivery` sleeps on it.
+    let backlogChanged = ChangeSignal()
 
     public init(path: String, metrics: BridgeMetrics? = nil, changes: ChangeSignal? = nil) async throws {
         self.path = path
@@ -75,6 +77,7 @@ public final class Outbox: Sendable {
             return next
         }
         metrics?.recordOutboxPending(projectID: projectID, count: count)
+        backlogChanged.notify()
         changes?.notify()
     }
 }

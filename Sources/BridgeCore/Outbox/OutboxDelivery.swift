@@ -17,7 +17,6 @@ public struct OutboxDelivery: Service {
     let logger: Logger
     let firstRetry: Duration
     let maximumRetry: Duration
-    let pollInterval: Duration
     var reconciler: ExecutionReconciler { ExecutionReconciler(client: pipeline.client) }
     /// How often the DELETE of items delivered during a full disk is retried.
     let purgeInterval: Duration = .seconds(2)
@@ -28,8 +27,7 @@ public struct OutboxDelivery: Service {
         pipeline: ExecutionPipeline,
         logger: Logger,
         firstRetry: Duration = .seconds(1),
-        maximumRetry: Duration = .seconds(60),
-        pollInterval: Duration = .milliseconds(200)
+        maximumRetry: Duration = .seconds(60)
     ) {
         self.outbox = outbox
         self.state = state
@@ -37,7 +35,6 @@ public struct OutboxDelivery: Service {
         self.logger = logger
         self.firstRetry = firstRetry
         self.maximumRetry = maximumRetry
-        self.pollInterval = pollInterval
     }
 
     enum Outcome: Sendable {
@@ -58,14 +55,28 @@ public struct OutboxDelivery: Service {
     public func run() async throws {
         var backoffByProject: [String: Backoff] = [:]
         var nextPurge = ContinuousClock.now
+        // Between deliveries it sleeps until an item is queued, an instance's health is recorded
+        // (a failed head may go at once when its instance is ok again), or the earliest retry or
+        // purge is due: nothing is polled while the outbox is empty or waiting out a backoff.
+        let wakeup = Wakeup()
+        outbox.backlogChanged.subscribe(wakeup)
+        state.changes.subscribe(wakeup)
+        defer {
+            outbox.backlogChanged.unsubscribe(wakeup)
+            state.changes.unsubscribe(wakeup)
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if outbox.store.buriedCount > 0, ContinuousClock.now >= nextPurge {
-                nextPurge = .now + purgeInterval
-                await purgeBuried()
+            var wakeAt: ContinuousClock.Instant?
+            if outbox.store.buriedCount > 0 {
+                if ContinuousClock.now >= nextPurge {
+                    nextPurge = .now + purgeInterval
+                    await purgeBuried()
+                }
+                wakeAt = nextPurge
             }
             guard !outbox.isEmpty else {
                 backoffByProject = [:]
-                try? await Task.sleep(for: pollInterval)
+                await sleep(on: wakeup, until: wakeAt)
                 continue
             }
             let heads: [OutboxItem]
@@ -73,7 +84,7 @@ public struct OutboxDelivery: Service {
                 heads = try await outbox.store.heads()
             } catch {
                 logger.error("cannot read the outbox at \(outbox.path): \(error)")
-                try? await Task.sleep(for: .seconds(5))
+                try? await LoopSleep.sleep(for: .seconds(5))
                 continue
             }
             let now = ContinuousClock.now
@@ -85,7 +96,8 @@ public struct OutboxDelivery: Service {
                 return health.state == .ok && (health.checkedAt ?? .distantPast) > backoff.failedAt
             }
             guard !due.isEmpty else {
-                try? await Task.sleep(for: pollInterval)
+                let retries = heads.compactMap { backoffByProject[$0.projectID]?.notBefore }
+                await sleep(on: wakeup, until: (retries + [wakeAt].compactMap { $0 }).min())
                 continue
             }
             let results = await withTaskGroup(of: (OutboxItem, Outcome).self) { group in
@@ -99,6 +111,15 @@ public struct OutboxDelivery: Service {
             for (item, outcome) in results {
                 await settle(item, outcome, backoff: &backoffByProject[item.projectID])
             }
+        }
+    }
+
+    /// Sleeps until `deadline` (none: until woken), a change of the outbox or the state, or shutdown.
+    private func sleep(on wakeup: Wakeup, until deadline: ContinuousClock.Instant?) async {
+        await withGracefulShutdownHandler {
+            await wakeup.wait(until: deadline)
+        } onGracefulShutdown: {
+            wakeup.ring()
         }
     }
 
