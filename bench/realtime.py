@@ -201,7 +201,8 @@ def main():
     parser.add_argument("--out", required=True, help="Markdown file the section is appended to")
     args = parser.parse_args()
     mode = MODES[args.mode]
-    raw = os.path.join(args.raw, "realtime")
+    # Absolute: bridge.yaml names its key and session files, which it reads relative to itself.
+    raw = os.path.abspath(os.path.join(args.raw, "realtime"))
     os.makedirs(raw, exist_ok=True)
     with open(os.path.join(raw, "key"), "w") as f:
         f.write(KEY)

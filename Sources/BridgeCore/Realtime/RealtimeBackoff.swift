@@ -75,7 +75,7 @@ struct ConnectLimiter {
     /// Waits until a connect is allowed, then counts it.
     mutating func acquire() async throws {
         if let allowed = nextAllowed() {
-            try await Task.sleep(until: allowed, clock: ContinuousClock())
+            try await LoopSleep.sleep(until: allowed)
             recent.removeFirst()
         }
         recent.append(.now)

@@ -97,7 +97,7 @@ struct RealtimeConnection: Sendable {
                 if connectedAt != nil { status.reconnects += 1 }
             }
             log(failure, retryIn: delay)
-            do { try await Task.sleep(for: delay) } catch { return }
+            do { try await LoopSleep.sleep(for: delay) } catch { return }
         }
     }
 

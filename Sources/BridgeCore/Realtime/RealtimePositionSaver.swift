@@ -34,7 +34,7 @@ final class RealtimePositionSaver: Sendable {
     func run() async {
         for await _ in signal.changes {
             save()
-            try? await Task.sleep(for: .seconds(1))
+            try? await LoopSleep.sleep(for: .seconds(1))
         }
     }
 

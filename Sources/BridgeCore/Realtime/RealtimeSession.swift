@@ -105,7 +105,7 @@ final class RealtimeSession: Sendable {
     /// `connected` by the first ping, or has been silent for a minute, is given up.
     private func keepAlive(_ outbound: WebSocketOutboundWriter) async throws {
         while true {
-            try await Task.sleep(for: Self.pingInterval)
+            try await LoopSleep.sleep(for: Self.pingInterval)
             let (connected, silence) = live.withLock { ($0.connectedAt != nil, ContinuousClock.now - $0.lastFrame) }
             guard connected else { throw fail(.lost("no `connected` frame within \(Self.pingInterval)")) }
             guard silence < Self.silenceLimit else { throw fail(.lost("nothing arrived for \(Self.silenceLimit)")) }
