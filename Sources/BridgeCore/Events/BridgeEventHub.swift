@@ -86,10 +86,16 @@ public final class BridgeEventHub: Sendable {
     public func publish(_ execution: ExecutionEvent) { publish(execution.bridgeEvent) }
 
     public func publish(_ event: BridgeEvent) {
-        let data = event.envelope.serialized
+        // Bytes straight into the frame: no String of the envelope to validate and copy again.
+        let data = event.envelope.serializedBytes
+        let kind = event.kind.rawValue
         table.withLock { table in
             table.lastID += 1
-            let frame = ByteBuffer(string: "id: \(table.lastID)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n")
+            var frame = ByteBuffer()
+            frame.reserveCapacity(data.count + 64)
+            frame.writeString("id: \(table.lastID)\nevent: \(kind)\ndata: ")
+            frame.writeBytes(data)
+            frame.writeString("\n\n")
             let recent = Recent(id: table.lastID, projectID: event.projectID, channels: event.channels, frame: frame)
             table.recent.append(recent)
             if table.recent.count > replayCapacity { table.recent.removeFirst() }

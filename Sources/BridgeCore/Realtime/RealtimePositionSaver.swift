@@ -10,6 +10,9 @@ final class RealtimePositionSaver: Sendable {
     private let projectID: String
     private let logger: Logger
     private let signal = ChangeSignal()
+    /// Set by the first change after a save: the rest until the next save cost one atomic
+    /// exchange, not a signal each (a thousand events a second).
+    private let pending = Atomic<Bool>(false)
     /// nil while connected (a save then records "seen now"); the gap's start while disconnected.
     private let disconnectedSince = Mutex<Date?>(nil)
     private let lastFailure = Mutex<String?>(nil)
@@ -21,7 +24,9 @@ final class RealtimePositionSaver: Sendable {
         self.logger = logger
     }
 
-    func changed() { signal.notify() }
+    func changed() {
+        if !pending.exchange(true, ordering: .acquiringAndReleasing) { signal.notify() }
+    }
 
     func connected() { disconnectedSince.withLock { $0 = nil } }
 
@@ -33,6 +38,7 @@ final class RealtimePositionSaver: Sendable {
 
     func run() async {
         for await _ in signal.changes {
+            pending.store(false, ordering: .releasing)
             save()
             try? await LoopSleep.sleep(for: .seconds(1))
         }
