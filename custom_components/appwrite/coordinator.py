@@ -71,10 +71,11 @@ class AppwriteCoordinator(DataUpdateCoordinator[BridgeSnapshot]):
                 translation_placeholders={"error": str(error)},
             ) from error
         current = self.data.instances if self.data else {}
+        # Not cleared here: another refresh may be running beside this one (the stream asks for
+        # one when it opens) and still needs to know what was pushed after it started.
         for project_id, number in self._pushed_at.items():
             if number > started and project_id in instances and project_id in current:
                 instances[project_id] = current[project_id]
-        self._pushed_at = {}
         self.actions.async_update(services)
         self._remove_stale_devices(instances)
         return BridgeSnapshot(instances=instances, services=services)

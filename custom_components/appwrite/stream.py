@@ -219,8 +219,10 @@ class EventStream:
             _LOGGER.info("%s: event stream back", self.entry.title)
         self.stats.connected = True
         self.stats.connections += 1
-        if self.last_event_id is None and self.stats.connections > 1:
-            # Nothing to replay from: whatever changed while disconnected is read again.
+        if self.last_event_id is None:
+            # Nothing to replay from: whatever changed before this stream opened is read again,
+            # on the first connection too (a change between the entry's first read and now, such
+            # as an instance's Realtime state settling at start, would otherwise wait for the poll).
             await self.coordinator.async_refresh()
 
     async def handle(self, event_id: str | None, kind: str, data: str) -> None:

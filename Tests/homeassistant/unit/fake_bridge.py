@@ -8,6 +8,7 @@ describes, and lets a test drop streams and script answers.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import json
 from typing import Any
@@ -162,6 +163,8 @@ class FakeBridge:
     info_override: tuple[int, str] | None = None
     # Accept an event stream and end it at once, as a misconfigured proxy might.
     close_streams_at_once: bool = False
+    # Called after each GET /api/instances is answered: a change the bridge makes right after a read.
+    on_instances_read: Callable[[], None] | None = None
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -323,7 +326,10 @@ class FakeBridge:
     async def _instances(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return self._unauthorised()
-        return web.json_response(list(self.instances.values()))
+        response = web.json_response(list(self.instances.values()))
+        if self.on_instances_read is not None:
+            self.on_instances_read()
+        return response
 
     async def _call(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

@@ -62,6 +62,22 @@ async def test_execution_events_reach_the_bus(hass: HomeAssistant, bridge: FakeB
     }
 
 
+async def test_a_change_between_the_first_read_and_the_stream_is_read_when_it_opens(
+    hass: HomeAssistant, bridge: FakeBridge
+) -> None:
+    # The bridge changes the instance right after the entry's first read and announces it
+    # before the stream is open (a Realtime state settling at start): nothing replays that.
+    def unreachable_after_the_first_read() -> None:
+        bridge.on_instances_read = None
+        bridge.instances["home1234"] = {**bridge.instances["home1234"], "state": "unreachable"}
+
+    bridge.on_instances_read = unreachable_after_the_first_read
+    await setup_entry(hass, bridge)
+    assert hass.states.get("binary_sensor.home1234_connectivity").state == "on"
+    await wait_for(lambda: bridge.open_streams == 1)
+    await wait_for(lambda: hass.states.get("binary_sensor.home1234_connectivity").state == "off")
+
+
 async def test_reconnect_neither_loses_nor_repeats_events(hass: HomeAssistant, bridge: FakeBridge) -> None:
     fired: list[str] = []
     hass.bus.async_listen(EVENT_EXECUTION, callback(lambda event: fired.append(event.data["execution_id"])))
