@@ -120,20 +120,19 @@ struct RealtimeConnection: Sendable {
                 headers: headers,
                 sslContext: endpoint.useTLS ? try NIOSSLContext(configuration: target.instance.tls.realtimeConfiguration) : nil,
                 maximumFrameSize: RealtimeSession.maximumMessageBytes,
-                handler: { inbound, outbound, _ in
-                    try await session.run(inbound: inbound, outbound: outbound) {
-                        saver.connected()
-                        board.update(projectID) { status in
-                            status.state = .connected
-                            status.reason = nil
-                            status.retryAt = nil
-                            status.connectedSince = Date()
-                        }
-                        logger.notice(
-                            "Realtime connected for \(projectID) as \(userID.map { "user \($0)" } ?? "a guest"), \(subscriptionCount) subscription(s)",
-                            metadata: ["project_id": "\(projectID)"]
-                        )
+                session: session,
+                onConnected: {
+                    saver.connected()
+                    board.update(projectID) { status in
+                        status.state = .connected
+                        status.reason = nil
+                        status.retryAt = nil
+                        status.connectedSince = Date()
                     }
+                    logger.notice(
+                        "Realtime connected for \(projectID) as \(userID.map { "user \($0)" } ?? "a guest"), \(subscriptionCount) subscription(s)",
+                        metadata: ["project_id": "\(projectID)"]
+                    )
                 }
             )
             let connection = ClientConnection(
@@ -142,7 +141,7 @@ struct RealtimeConnection: Sendable {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
                 logger: logger
             )
-            _ = try await connection.run()
+            try await connection.run()
             return session.failure ?? .lost("Appwrite closed the Realtime connection")
         } catch {
             if let failure = session.failure { return failure }

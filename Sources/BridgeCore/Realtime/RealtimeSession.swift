@@ -1,12 +1,11 @@
 import Foundation
-import HummingbirdWSClient
 import Logging
 import NIOCore
 import Synchronization
 
-/// One open socket: reads frames in order, checks `connected`, routes events to subscriptions,
-/// pings every 20 s and gives up when nothing arrives for 60 s. Catch-up listings run beside it
-/// and end with it.
+/// One open socket's state: checks `connected`, routes events to subscriptions, decides when to
+/// ping and when to give up. `RealtimeFrameHandler` calls it on the socket's event loop; the
+/// catch-up listing runs beside it and ends with it.
 final class RealtimeSession: Sendable {
     static let pingInterval: Duration = .seconds(20)
     static let silenceLimit: Duration = .seconds(60)
@@ -20,6 +19,7 @@ final class RealtimeSession: Sendable {
         var failure: RealtimeFailure?
         /// Server subscription ID → the bridge's subscription (by slot).
         var slots: [String: Int] = [:]
+        var catchUp: Task<Void, Never>?
     }
 
     let feed: RealtimeFeed
@@ -41,48 +41,70 @@ final class RealtimeSession: Sendable {
     }
 
     /// Records why the socket ends and ends it (the first reason wins).
-    private func fail(_ failure: RealtimeFailure) -> RealtimeFailure {
+    @discardableResult
+    func fail(_ failure: RealtimeFailure) -> RealtimeFailure {
         live.withLock { live in
             if live.failure == nil { live.failure = failure }
             return live.failure!
         }
     }
 
-    /// `onConnected` runs once the socket is the configured user's, before any event is read.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, onConnected: @Sendable () -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.keepAlive(outbound) }
-            // Frames as bytes, joined until `fin`: a message never becomes a String on its way
-            // to the JSON parser (a third of the CPU an event cost).
-            var frames = inbound.makeAsyncIterator()
-            var bytes: [UInt8] = []
-            while let frame = try await frames.next() {
-                guard bytes.count + frame.data.readableBytes <= Self.maximumMessageBytes else {
-                    throw fail(.lost("a Realtime message over \(Self.maximumMessageBytes) bytes"))
-                }
-                if frame.opcode != .continuation { bytes.removeAll(keepingCapacity: true) }
-                frame.data.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
-                guard frame.fin else { continue }
-                live.withLock { $0.lastFrame = .now }
-                guard let frame = try? RealtimeFrame(parsing: bytes) else { continue }
-                switch frame {
-                case .connected(let userID, let slots):
-                    try accept(userID: userID, slots: slots)
-                    onConnected()
-                    group.addTask { await self.feed.closeGap(from: self.gapStart, connectedAt: self.connectedAt ?? Date()) }
-                case .event(let data):
-                    let slots = live.withLock { $0.slots }
-                    feed.deliver(data, slots: slots, frameBytes: bytes.count)
-                case .error(let code, let message):
-                    let failure = RealtimeFailure.fromError(code: code, message: message)
-                    if connectedAt == nil || code == 1008 { throw fail(failure) }
-                    feed.logger.warning("Realtime error frame on an open connection, which stays open: \(failure.reason)")
-                case .other:
-                    continue
-                }
+    /// What the frame handler does after a message.
+    enum Next {
+        case goOn
+        case close
+    }
+
+    /// One whole message, on the socket's event loop. `onConnected` runs once the socket is the
+    /// configured user's, before any event is delivered; the catch-up starts beside it.
+    func handle(_ bytes: [UInt8], onConnected: () -> Void) -> Next {
+        live.withLock { $0.lastFrame = .now }
+        guard let frame = try? RealtimeFrame(parsing: bytes) else { return .goOn }
+        switch frame {
+        case .connected(let userID, let slots):
+            do {
+                try accept(userID: userID, slots: slots)
+            } catch {
+                return .close
             }
-            throw fail(.lost("Appwrite closed the Realtime connection"))
+            onConnected()
+            let catchUp = Task { await feed.closeGap(from: gapStart, connectedAt: connectedAt ?? Date()) }
+            live.withLock { $0.catchUp = catchUp }
+        case .event(let data):
+            let slots = live.withLock { $0.slots }
+            feed.deliver(data, slots: slots, frameBytes: bytes.count)
+        case .error(let code, let message):
+            let failure = RealtimeFailure.fromError(code: code, message: message)
+            if connectedAt == nil || code == 1008 {
+                _ = fail(failure)
+                return .close
+            }
+            feed.logger.warning("Realtime error frame on an open connection, which stays open: \(failure.reason)")
+        case .other:
+            break
         }
+        return .goOn
+    }
+
+    /// Every 20 s: a ping (3 of Appwrite's 32 messages a minute), or the end of a socket that has
+    /// not said `connected` by the first ping or has been silent for a minute.
+    func tick() -> Next {
+        let (connected, silence) = live.withLock { ($0.connectedAt != nil, ContinuousClock.now - $0.lastFrame) }
+        guard connected else {
+            _ = fail(.lost("no `connected` frame within \(Self.pingInterval)"))
+            return .close
+        }
+        guard silence < Self.silenceLimit else {
+            _ = fail(.lost("nothing arrived for \(Self.silenceLimit)"))
+            return .close
+        }
+        return .goOn
+    }
+
+    /// The socket is closed: the catch-up it started stops (the next connection redoes it).
+    func ended(_ reason: RealtimeFailure) {
+        _ = fail(reason)
+        live.withLock { $0.catchUp }?.cancel()
     }
 
     /// `connected`: the socket is the configured user's (Appwrite makes a bad session a guest
@@ -98,18 +120,6 @@ final class RealtimeSession: Sendable {
         live.withLock { live in
             live.connectedAt = Date()
             live.slots = slots
-        }
-    }
-
-    /// Pings every 20 s (3 of Appwrite's 32 messages a minute); a socket that has not said
-    /// `connected` by the first ping, or has been silent for a minute, is given up.
-    private func keepAlive(_ outbound: WebSocketOutboundWriter) async throws {
-        while true {
-            try await LoopSleep.sleep(for: Self.pingInterval)
-            let (connected, silence) = live.withLock { ($0.connectedAt != nil, ContinuousClock.now - $0.lastFrame) }
-            guard connected else { throw fail(.lost("no `connected` frame within \(Self.pingInterval)")) }
-            guard silence < Self.silenceLimit else { throw fail(.lost("nothing arrived for \(Self.silenceLimit)")) }
-            try await outbound.write(.text(Self.ping))
         }
     }
 }

@@ -5,27 +5,21 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
-// hummingbird-websocket's `WebSocketClient` always sends `Origin: ws://<host>`, and Appwrite
-// validates any Origin it is given against the project's web platforms: a daemon's socket would be
-// refused with 1008. Appwrite checks nothing when no Origin comes, as its native SDKs send none. So
-// the bridge sets up the upgrade itself (this file, as the library's `WebSocketClientChannel` does,
-// minus Origin) through the library's public `ClientConnectionChannel`, and leaves frames, pings
-// and the close handshake to the library's `WebSocketHandler`, published for such channels as SPI.
-@_spi(WSInternal) import WSCore
 
-/// One WebSocket connection to `/v1/realtime`, without an Origin header.
+/// One WebSocket connection to `/v1/realtime`, through hummingbird-websocket's public
+/// `ClientConnection` with an upgrade of our own: the library's `WebSocketClient` always sends
+/// `Origin: ws://<host>`, and Appwrite checks any Origin it is given against the project's web
+/// platforms (1008 for a daemon), while it checks nothing when none comes, as from its native
+/// SDKs. The frames are handled on the socket's event loop (`RealtimeFrameHandler`).
 struct RealtimeSocket: ClientConnectionChannel {
-    struct Context: WebSocketContext {
-        let logger: Logger
-    }
 
     enum Upgrade {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case websocket(any Channel)
         case refused
     }
 
     typealias Value = EventLoopFuture<Upgrade>
-    typealias Result = WebSocketCloseFrame?
+    typealias Result = Void
 
     /// `/v1/realtime?project=…&channels[]=…`, as sent on the request line.
     let pathAndQuery: String
@@ -35,15 +29,17 @@ struct RealtimeSocket: ClientConnectionChannel {
     let headers: HTTPHeaders
     let sslContext: NIOSSLContext?
     let maximumFrameSize: Int
-    let handler: WebSocketDataHandler<Context>
+    let session: RealtimeSession
+    let onConnected: @Sendable () -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
                 maxFrameSize: maximumFrameSize,
-                upgradePipelineHandler: { channel, _ in
+                upgradePipelineHandler: { [session, onConnected] channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                        try channel.pipeline.syncOperations.addHandler(RealtimeFrameHandler(session: session, onConnected: onConnected))
+                        return .websocket(channel)
                     }
                 }
             )
@@ -66,25 +62,17 @@ struct RealtimeSocket: ClientConnectionChannel {
         }
     }
 
-    func handle(value: Value, logger: Logger) async throws -> WebSocketCloseFrame? {
+    /// Until the socket closes; cancelling the task closes it.
+    func handle(value: Value, logger: Logger) async throws {
         switch try await value.get() {
         case .refused:
             throw RealtimeSocketError.upgradeRefused
         case .websocket(let channel):
-            return try await WebSocketHandler.handle(
-                type: .client,
-                configuration: .init(
-                    extensions: [],
-                    autoPing: .disabled,
-                    closeTimeout: .seconds(5),
-                    validateUTF8: false,
-                    ignoreUncleanSSLShutdownErrors: true,
-                    maxFrameSize: maximumFrameSize
-                ),
-                asyncChannel: channel,
-                context: Context(logger: logger),
-                handler: handler
-            )
+            try await withTaskCancellationHandler {
+                try await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
         }
     }
 }
