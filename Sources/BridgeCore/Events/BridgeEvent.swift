@@ -33,6 +33,9 @@ public struct BridgeEvent: Sendable {
     /// (`catch_up`, …).
     public var leading = JSONObject()
     public var trailing = JSONObject()
+    /// `payload`'s JSON text exactly as Appwrite sent it, one line, written in its place: a
+    /// Realtime event passed on unchanged is not written out again (the larger part of its cost).
+    var payloadText: ArraySlice<UInt8>?
 
     public init(kind: Kind, projectID: String?, events: [String], channels: [String], timestamp: Date = Date(), payload: JSONValue) {
         self.kind = kind
@@ -51,6 +54,40 @@ public struct BridgeEvent: Sendable {
         object["payload"] = payload
         for (key, value) in trailing.entries { object[key] = value }
         return .object(object)
+    }
+
+    /// `envelope` as compact JSON text, written member by member (no object is built for it:
+    /// `leading` and `trailing` never use the envelope's own keys), with `payloadText` when set.
+    var serializedEnvelope: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity((payloadText?.count ?? 0) + 1024)
+        output.append(UInt8(ascii: "{"))
+        for (key, value) in leading.entries { Self.write(key, into: &output) { value.write(into: &$0) } }
+        Self.write("events", into: &output) { Self.writeStrings(events, into: &$0) }
+        Self.write("channels", into: &output) { Self.writeStrings(channels, into: &$0) }
+        Self.write("timestamp", into: &output) { JSONValue.writeString(timestampText ?? Timestamp.iso8601(timestamp), into: &$0) }
+        Self.write("payload", into: &output) { output in
+            if let payloadText { output.append(contentsOf: payloadText) } else { payload.write(into: &output) }
+        }
+        for (key, value) in trailing.entries { Self.write(key, into: &output) { value.write(into: &$0) } }
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    private static func write(_ key: String, into output: inout [UInt8], value: (inout [UInt8]) -> Void) {
+        if output.count > 1 { output.append(UInt8(ascii: ",")) }
+        JSONValue.writeString(key, into: &output)
+        output.append(UInt8(ascii: ":"))
+        value(&output)
+    }
+
+    private static func writeStrings(_ strings: [String], into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
+        for (index, string) in strings.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(string, into: &output)
+        }
+        output.append(UInt8(ascii: "]"))
     }
 
     /// The channel of events about the bridge itself.

@@ -21,7 +21,7 @@ struct RealtimeFeed: Sendable {
 
     /// A live `event` frame's data. `slots` maps the server's subscription IDs to the bridge's
     /// subscriptions; Appwrite 1.8 sends none, and then the event's channels decide.
-    func deliver(_ data: JSONObject, slots: [String: Int], frameBytes: Int) {
+    func deliver(_ data: JSONObject, payloadText: ArraySlice<UInt8>? = nil, slots: [String: Int], frameBytes: Int) {
         guard case .object(let payload)? = data["payload"] else { return }
         let events = Self.strings(data["events"])
         let channels = Self.strings(data["channels"])
@@ -56,6 +56,7 @@ struct RealtimeFeed: Sendable {
                     channels: channels,
                     timestamp: data["timestamp"]?.stringValue,
                     payload: payload,
+                    payloadText: payloadText,
                     catchUp: false,
                     knownSmall: frameBytes <= RealtimeDelivery.maximumPayloadBytes,
                     described: described

@@ -3,13 +3,15 @@ enum RealtimeFrame {
     /// `connected`: the user the socket was accepted as (nil: a guest), and the server's ID of
     /// each query slot.
     case connected(userID: String?, subscriptionIDs: [String: Int])
-    case event(JSONObject)
+    /// An event's `data`, and its `payload`'s text when it can be passed on as sent (one line).
+    case event(JSONObject, payloadText: ArraySlice<UInt8>?)
     case error(code: Int, message: String)
     /// `pong`, `response` and anything newer the bridge does not use.
     case other
 
     init(parsing bytes: [UInt8]) throws(JSONParseError) {
-        guard case .object(let frame) = try JSONParser.parse(bytes), let type = frame["type"]?.stringValue else {
+        let (value, payloadSpan) = try JSONParser.parse(bytes, spanOfMember: "payload", atDepth: 2)
+        guard case .object(let frame) = value, let type = frame["type"]?.stringValue else {
             self = .other
             return
         }
@@ -29,7 +31,9 @@ enum RealtimeFrame {
             }
             self = .connected(userID: userID, subscriptionIDs: slots)
         case "event":
-            self = .event(data)
+            // An SSE message ends at a line break, which JSON allows between its tokens.
+            let text = payloadSpan.map { bytes[$0] }
+            self = .event(data, payloadText: text.flatMap { $0.contains(0x0A) || $0.contains(0x0D) ? nil : $0 })
         case "error":
             let code: Int
             switch data["code"] {

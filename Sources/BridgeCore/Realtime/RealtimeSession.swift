@@ -70,9 +70,9 @@ final class RealtimeSession: Sendable {
             onConnected()
             let catchUp = Task { await feed.closeGap(from: gapStart, connectedAt: connectedAt ?? Date()) }
             live.withLock { $0.catchUp = catchUp }
-        case .event(let data):
+        case .event(let data, let payloadText):
             let slots = live.withLock { $0.slots }
-            feed.deliver(data, slots: slots, frameBytes: bytes.count)
+            feed.deliver(data, payloadText: payloadText, slots: slots, frameBytes: bytes.count)
         case .error(let code, let message):
             let failure = RealtimeFailure.fromError(code: code, message: message)
             if connectedAt == nil || code == 1008 {

@@ -14,6 +14,8 @@ public struct JSONParser {
     private let maximumDepth: Int
     /// The decoded text of a string with escapes, reused from one string to the next.
     private var scratch: [UInt8] = []
+    private var spanMember: (key: String, depth: Int)?
+    private var span: Range<Int>?
 
     /// Counts parses in the current task (and its children) while set: how a test proves that a
     /// call parses Appwrite's answer once. Unset, it costs one task-local read per parse.
@@ -22,14 +24,30 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError)
         -> JSONValue
     {
+        try parse(bytes, maximumDepth: maximumDepth, spanOf: nil).value
+    }
+
+    /// Also where the value of member `key` of an object nested `depth` deep (the top-level
+    /// object is 1) lies in `bytes`, its first occurrence: a caller that passes that value on
+    /// unchanged can copy its text instead of writing it again.
+    public static func parse(_ bytes: [UInt8], spanOfMember key: String, atDepth depth: Int) throws(JSONParseError)
+        -> (value: JSONValue, span: Range<Int>?)
+    {
+        try parse(bytes, maximumDepth: defaultMaximumDepth, spanOf: (key, depth))
+    }
+
+    private static func parse(_ bytes: [UInt8], maximumDepth: Int, spanOf member: (key: String, depth: Int)?) throws(JSONParseError)
+        -> (value: JSONValue, span: Range<Int>?)
+    {
         parseCounter?.increment()
         if let offset = firstInvalidUTF8Offset(bytes) { throw .invalidUTF8(offset: offset) }
         var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
+        parser.spanMember = member
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw .syntax(offset: parser.index, expected: "end of input") }
-        return value
+        return (value, parser.span)
     }
 
     public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError)
@@ -92,11 +110,13 @@ public struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw .syntax(offset: index, expected: "':'") }
             index += 1
             skipWhitespace()
+            let valueStart = index
             do {
                 members.values[slot] = try parseValue(depth: depth)
             } catch {
                 throw error.nested(in: .key(key))
             }
+            if let spanMember, span == nil, depth == spanMember.depth, key == spanMember.key { span = valueStart..<index }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
