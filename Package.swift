@@ -76,9 +76,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "CConcurrencyHook",
             ],
             swiftSettings: strictSettings
         ),
+        // The Swift runtime's enqueue hook by address, for `main` to put Swift concurrency on
+        // NIO's event loops in a binary with the runtime linked in (the Debian package).
+        .target(name: "CConcurrencyHook"),
         .executableTarget(
             name: "appwrite-simulator",
             dependencies: [

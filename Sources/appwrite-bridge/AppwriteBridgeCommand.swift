@@ -28,7 +28,7 @@ enum Main {
     static func main() {
         keepLargeBuffersInTheHeap()
         if getenv("APPWRITE_BRIDGE_NIO_EXECUTOR").map({ String(cString: $0) }) != "0" {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            runConcurrencyOnNIO()
         }
         Task {
             await AppwriteBridgeCommand.main()
