@@ -11,8 +11,12 @@ struct StateEventsService: Service {
     let hub: BridgeEventHub
 
     func run() async {
+        await untilGracefulShutdown { [self] in await announce() }
+    }
+
+    private func announce() async {
         var announced = Snapshot(state: state, outbox: outbox, previous: nil)
-        for await _ in state.changes.changes.cancelOnGracefulShutdown() {
+        for await _ in state.changes.changes {
             let now = Snapshot(state: state, outbox: outbox, previous: announced)
             if now.catalogue != announced.catalogue {
                 hub.publish(.catalogueChanged(generation: now.generation))

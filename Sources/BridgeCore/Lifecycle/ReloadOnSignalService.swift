@@ -12,8 +12,9 @@ public struct ReloadOnSignalService: Service {
     }
 
     public func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            _ = await reloader.reload(trigger: "SIGHUP")
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await untilGracefulShutdown { [reloader] in
+            for await _ in signals { _ = await reloader.reload(trigger: "SIGHUP") }
         }
     }
 }

@@ -17,8 +17,12 @@ struct RealtimeService: Service {
     }
 
     func run() async {
+        await untilGracefulShutdown { [self] in await keepInStep() }
+    }
+
+    private func keepInStep() async {
         // Unstructured tasks, because each must be cancellable on its own when a reload changes
-        // its instance; every one is cancelled and awaited before `run` returns.
+        // its instance; every one is cancelled and awaited before this returns.
         var running: [String: Running] = [:]
         func reconcile() async {
             let config = state.current.config
@@ -48,7 +52,8 @@ struct RealtimeService: Service {
             }
         }
         await reconcile()
-        for await _ in state.installs.changes.cancelOnGracefulShutdown() { await reconcile() }
+        // Ends when graceful shutdown cancels it.
+        for await _ in state.installs.changes { await reconcile() }
         for entry in running.values { entry.task.cancel() }
         for entry in running.values { await entry.task.value }
     }
