@@ -21,7 +21,7 @@ struct RealtimeFeed: Sendable {
 
     /// A live `event` frame's data. `slots` maps the server's subscription IDs to the bridge's
     /// subscriptions; Appwrite 1.8 sends none, and then the event's channels decide.
-    func deliver(_ data: JSONObject, payloadText: ArraySlice<UInt8>? = nil, slots: [String: Int], frameBytes: Int) {
+    func deliver(_ data: JSONObject, verbatim: BridgeEvent.Verbatim = .init(), slots: [String: Int], frameBytes: Int) {
         guard case .object(let payload)? = data["payload"] else { return }
         let events = Self.strings(data["events"])
         let channels = Self.strings(data["channels"])
@@ -56,7 +56,7 @@ struct RealtimeFeed: Sendable {
                     channels: channels,
                     timestamp: data["timestamp"]?.stringValue,
                     payload: payload,
-                    payloadText: payloadText,
+                    verbatim: verbatim,
                     catchUp: false,
                     knownSmall: frameBytes <= RealtimeDelivery.maximumPayloadBytes,
                     described: described
@@ -68,27 +68,49 @@ struct RealtimeFeed: Sendable {
         saver.changed()
     }
 
-    /// After `connected`: each subscription that was connected before gets what can be listed
-    /// again since its position, then one gap event; a subscription seen for the first time
-    /// starts from now.
-    func closeGap(from start: Date?, connectedAt: Date) async {
+    /// Where each subscription's catch-up starts, decided the moment `connected` arrives, before
+    /// any live event of the new connection is admitted: a live event moves a subscription's
+    /// position past everything written during the gap, which the catch-up would then never list.
+    struct Gap: Sendable {
+        let start: Date
+        let end: Date
+        /// The subscriptions with a gap, each with where its listing starts (nil: its channels
+        /// cannot be listed, or it never delivered anything).
+        let subscriptions: [(name: String, position: RealtimeLedger.Position?)]
+    }
+
+    /// After `connected`, synchronously: each subscription that was connected before gets a gap
+    /// to close; a subscription seen for the first time starts from now. nil on a first connection.
+    func openGap(from start: Date?, connectedAt: Date) -> Gap? {
         let instant = Self.appwriteTimestamp(connectedAt)
+        var open: [(name: String, position: RealtimeLedger.Position?)] = []
+        for subscription in settings.subscriptions {
+            guard start != nil, ledger.hasPosition(subscription.name) else {
+                ledger.startIfNew(subscription.name, at: instant)
+                continue
+            }
+            open.append((subscription.name, subscription.catchUp != nil ? ledger.beginCatchUp(subscription.name) : nil))
+        }
+        saver.changed()
+        guard let start, !open.isEmpty else { return nil }
+        return Gap(start: start, end: connectedAt, subscriptions: open)
+    }
+
+    /// Lists what each subscription missed from its position, then publishes one gap event each.
+    func closeGap(_ gap: Gap) async {
         await withTaskGroup(of: Void.self) { group in
-            for subscription in settings.subscriptions {
-                guard let start, ledger.hasPosition(subscription.name) else {
-                    ledger.startIfNew(subscription.name, at: instant)
-                    continue
-                }
-                group.addTask { await close(subscription, from: start, to: connectedAt) }
+            for (name, position) in gap.subscriptions {
+                guard let subscription = settings.subscriptions.first(where: { $0.name == name }) else { continue }
+                group.addTask { await close(subscription, from: position, gap: gap) }
             }
         }
         saver.changed()
     }
 
-    private func close(_ subscription: RealtimeSubscription, from start: Date, to end: Date) async {
+    private func close(_ subscription: RealtimeSubscription, from position: RealtimeLedger.Position?, gap: Gap) async {
         var caughtUp: Int?
         var reason: String?
-        if let source = subscription.catchUp, let position = ledger.beginCatchUp(subscription.name) {
+        if let source = subscription.catchUp, let position {
             var delivered = 0
             do {
                 _ = try await catchUp.run(source, filters: subscription.queries, from: position) { document in
@@ -120,8 +142,8 @@ struct RealtimeFeed: Sendable {
             RealtimeDelivery.gap(
                 projectID: projectID,
                 subscription: subscription,
-                from: Timestamp.iso8601(start),
-                to: Timestamp.iso8601(end),
+                from: Timestamp.iso8601(gap.start),
+                to: Timestamp.iso8601(gap.end),
                 caughtUp: caughtUp,
                 reason: reason
             )

@@ -68,11 +68,14 @@ final class RealtimeSession: Sendable {
                 return .close
             }
             onConnected()
-            let catchUp = Task { await feed.closeGap(from: gapStart, connectedAt: connectedAt ?? Date()) }
-            live.withLock { $0.catchUp = catchUp }
-        case .event(let data, let payloadText):
+            // Decided here, before the next frame is read (see `RealtimeFeed.openGap`).
+            if let gap = feed.openGap(from: gapStart, connectedAt: connectedAt ?? Date()) {
+                let catchUp = Task { await feed.closeGap(gap) }
+                live.withLock { $0.catchUp = catchUp }
+            }
+        case .event(let data, let verbatim):
             let slots = live.withLock { $0.slots }
-            feed.deliver(data, payloadText: payloadText, slots: slots, frameBytes: bytes.count)
+            feed.deliver(data, verbatim: verbatim, slots: slots, frameBytes: bytes.count)
         case .error(let code, let message):
             let failure = RealtimeFailure.fromError(code: code, message: message)
             if connectedAt == nil || code == 1008 {

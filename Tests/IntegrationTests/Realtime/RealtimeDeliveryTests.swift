@@ -124,6 +124,7 @@ struct RealtimeDeliveryTests {
         let missing = current.keys.filter { latest[$0] == nil }
         let stale = current.filter { latest[$0.key] != nil && latest[$0.key] != $0.value }
         let duplicated = versions.filter { $0.value > 1 }
+        if !missing.isEmpty { print("BRIDGELOG\n" + (await rig.bridge?.log ?? "")) }
         #expect(missing.isEmpty, "missing: \(missing.count) e.g. \(missing.prefix(5))")
         #expect(stale.isEmpty, "last version delivered is not the current one for \(stale.count)")
         #expect(duplicated.isEmpty, "delivered twice: \(duplicated.count) e.g. \(duplicated.keys.prefix(5))")
