@@ -33,9 +33,17 @@ public struct BridgeEvent: Sendable {
     /// (`catch_up`, …).
     public var leading = JSONObject()
     public var trailing = JSONObject()
-    /// `payload`'s JSON text exactly as Appwrite sent it, one line, written in its place: a
-    /// Realtime event passed on unchanged is not written out again (the larger part of its cost).
-    var payloadText: ArraySlice<UInt8>?
+    /// Members as their source wrote them, copied into `serializedEnvelope` instead of written
+    /// again: a Realtime event passes Appwrite's text on (most of the cost of writing it).
+    var verbatim = Verbatim()
+
+    /// Compact JSON text, one line each (an SSE message ends at a line break).
+    struct Verbatim: Sendable {
+        var payload: ArraySlice<UInt8>?
+        var events: ArraySlice<UInt8>?
+        /// The text of an array holding the first `count` of `channels`.
+        var channels: (text: ArraySlice<UInt8>, count: Int)?
+    }
 
     public init(kind: Kind, projectID: String?, events: [String], channels: [String], timestamp: Date = Date(), payload: JSONValue) {
         self.kind = kind
@@ -57,17 +65,31 @@ public struct BridgeEvent: Sendable {
     }
 
     /// `envelope` as compact JSON text, written member by member (no object is built for it:
-    /// `leading` and `trailing` never use the envelope's own keys), with `payloadText` when set.
+    /// `leading` and `trailing` never use the envelope's own keys), `verbatim`'s parts copied.
     var serializedEnvelope: [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity((payloadText?.count ?? 0) + 1024)
+        output.reserveCapacity((verbatim.payload?.count ?? 0) + 1024)
         output.append(UInt8(ascii: "{"))
         for (key, value) in leading.entries { Self.write(key, into: &output) { value.write(into: &$0) } }
-        Self.write("events", into: &output) { Self.writeStrings(events, into: &$0) }
-        Self.write("channels", into: &output) { Self.writeStrings(channels, into: &$0) }
+        Self.write("events", into: &output) { output in
+            if let text = verbatim.events { output.append(contentsOf: text) } else { Self.writeStrings(events[...], into: &output) }
+        }
+        Self.write("channels", into: &output) { output in
+            guard let (text, count) = verbatim.channels, count <= channels.count, text.last == UInt8(ascii: "]") else {
+                Self.writeStrings(channels[...], into: &output)
+                return
+            }
+            // Appwrite's channels as sent, then the bridge's own after them in the same array.
+            output.append(contentsOf: text.dropLast())
+            for (offset, channel) in channels[count...].enumerated() {
+                if count > 0 || offset > 0 { output.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(channel, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        }
         Self.write("timestamp", into: &output) { JSONValue.writeString(timestampText ?? Timestamp.iso8601(timestamp), into: &$0) }
         Self.write("payload", into: &output) { output in
-            if let payloadText { output.append(contentsOf: payloadText) } else { payload.write(into: &output) }
+            if let text = verbatim.payload { output.append(contentsOf: text) } else { payload.write(into: &output) }
         }
         for (key, value) in trailing.entries { Self.write(key, into: &output) { value.write(into: &$0) } }
         output.append(UInt8(ascii: "}"))
@@ -81,7 +103,7 @@ public struct BridgeEvent: Sendable {
         value(&output)
     }
 
-    private static func writeStrings(_ strings: [String], into output: inout [UInt8]) {
+    private static func writeStrings(_ strings: ArraySlice<String>, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "["))
         for (index, string) in strings.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }

@@ -28,11 +28,12 @@ enum RealtimeDelivery {
     }
 
     static func resource(of eventName: String, payload: JSONObject) -> Resource {
-        let segments = eventName.split(separator: ".")
+        // By bytes: splitting the String itself walks it character by character.
+        let segments = eventName.utf8.split(separator: UInt8(ascii: "."))
         let payloadID = payload["$id"]?.stringValue ?? ""
         func segment(after name: String) -> String? {
-            guard let index = segments.firstIndex(where: { $0 == name }), index + 1 < segments.count else { return nil }
-            return String(segments[index + 1])
+            guard let index = segments.firstIndex(where: { $0.elementsEqual(name.utf8) }), index + 1 < segments.count else { return nil }
+            return String(Substring(segments[index + 1]))
         }
         if let database = segment(after: "databases") ?? segment(after: "tablesdb") {
             let collection = segment(after: "collections") ?? segment(after: "tables") ?? ""
@@ -45,7 +46,7 @@ enum RealtimeDelivery {
         if let function = segment(after: "functions") {
             return Resource(type: "execution", id: segment(after: "executions") ?? payloadID, members: [("function_id", function)])
         }
-        return Resource(type: segments.first.map(String.init) ?? "other", id: payloadID, members: [])
+        return Resource(type: segments.first.map { String(Substring($0)) } ?? "other", id: payloadID, members: [])
     }
 
     /// The payload as passed on, and whether it was cut to its IDs.
@@ -72,7 +73,7 @@ enum RealtimeDelivery {
         channels: [String],
         timestamp: String?,
         payload: JSONObject,
-        payloadText: ArraySlice<UInt8>? = nil,
+        verbatim: BridgeEvent.Verbatim = .init(),
         catchUp: Bool,
         knownSmall: Bool,
         described: (action: String?, resource: JSONValue)? = nil
@@ -88,8 +89,9 @@ enum RealtimeDelivery {
             payload: shaped
         )
         event.timestampText = timestamp
-        // Passed on whole: its text as Appwrite wrote it.
-        if subscription.fields == nil, !truncated { event.payloadText = payloadText }
+        // What is passed on unchanged goes as Appwrite wrote it.
+        event.verbatim = verbatim
+        if subscription.fields != nil || truncated { event.verbatim.payload = nil }
         event.leading = JSONObject([
             ("project_id", .string(projectID)),
             ("subscription", .string(subscription.name)),

@@ -3,14 +3,14 @@ enum RealtimeFrame {
     /// `connected`: the user the socket was accepted as (nil: a guest), and the server's ID of
     /// each query slot.
     case connected(userID: String?, subscriptionIDs: [String: Int])
-    /// An event's `data`, and its `payload`'s text when it can be passed on as sent (one line).
-    case event(JSONObject, payloadText: ArraySlice<UInt8>?)
+    /// An event's `data`, and the text of its members that can be passed on as sent.
+    case event(JSONObject, verbatim: BridgeEvent.Verbatim)
     case error(code: Int, message: String)
     /// `pong`, `response` and anything newer the bridge does not use.
     case other
 
     init(parsing bytes: [UInt8]) throws(JSONParseError) {
-        let (value, payloadSpan) = try JSONParser.parse(bytes, spanOfMember: "payload", atDepth: 2)
+        let (value, spans) = try JSONParser.parse(bytes, spansOfMembers: ["events", "channels", "payload"], atDepth: 2)
         guard case .object(let frame) = value, let type = frame["type"]?.stringValue else {
             self = .other
             return
@@ -32,8 +32,17 @@ enum RealtimeFrame {
             self = .connected(userID: userID, subscriptionIDs: slots)
         case "event":
             // An SSE message ends at a line break, which JSON allows between its tokens.
-            let text = payloadSpan.map { bytes[$0] }
-            self = .event(data, payloadText: text.flatMap { $0.contains(0x0A) || $0.contains(0x0D) ? nil : $0 })
+            func text(_ key: String) -> ArraySlice<UInt8>? {
+                guard let span = spans[key], !bytes[span].contains(0x0A), !bytes[span].contains(0x0D) else { return nil }
+                return bytes[span]
+            }
+            var verbatim = BridgeEvent.Verbatim()
+            if case .object? = data["payload"] { verbatim.payload = text("payload") }
+            if case .array(let events)? = data["events"], events.allSatisfy({ $0.stringValue != nil }) { verbatim.events = text("events") }
+            if case .array(let channels)? = data["channels"], channels.allSatisfy({ $0.stringValue != nil }) {
+                verbatim.channels = text("channels").map { ($0, channels.count) }
+            }
+            self = .event(data, verbatim: verbatim)
         case "error":
             let code: Int
             switch data["code"] {

@@ -14,8 +14,8 @@ public struct JSONParser {
     private let maximumDepth: Int
     /// The decoded text of a string with escapes, reused from one string to the next.
     private var scratch: [UInt8] = []
-    private var spanMember: (key: String, depth: Int)?
-    private var span: Range<Int>?
+    private var spanMembers: (keys: [String], depth: Int)?
+    private var spans: [String: Range<Int>] = [:]
 
     /// Counts parses in the current task (and its children) while set: how a test proves that a
     /// call parses Appwrite's answer once. Unset, it costs one task-local read per parse.
@@ -24,30 +24,30 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError)
         -> JSONValue
     {
-        try parse(bytes, maximumDepth: maximumDepth, spanOf: nil).value
+        try parse(bytes, maximumDepth: maximumDepth, spansOf: nil).value
     }
 
-    /// Also where the value of member `key` of an object nested `depth` deep (the top-level
-    /// object is 1) lies in `bytes`, its first occurrence: a caller that passes that value on
-    /// unchanged can copy its text instead of writing it again.
-    public static func parse(_ bytes: [UInt8], spanOfMember key: String, atDepth depth: Int) throws(JSONParseError)
-        -> (value: JSONValue, span: Range<Int>?)
+    /// Also where the values of members `keys` of objects nested `depth` deep (the top-level
+    /// object is 1) lie in `bytes`, each key's first occurrence: a caller that passes such a value
+    /// on unchanged can copy its text instead of writing it again.
+    public static func parse(_ bytes: [UInt8], spansOfMembers keys: [String], atDepth depth: Int) throws(JSONParseError)
+        -> (value: JSONValue, spans: [String: Range<Int>])
     {
-        try parse(bytes, maximumDepth: defaultMaximumDepth, spanOf: (key, depth))
+        try parse(bytes, maximumDepth: defaultMaximumDepth, spansOf: (keys, depth))
     }
 
-    private static func parse(_ bytes: [UInt8], maximumDepth: Int, spanOf member: (key: String, depth: Int)?) throws(JSONParseError)
-        -> (value: JSONValue, span: Range<Int>?)
+    private static func parse(_ bytes: [UInt8], maximumDepth: Int, spansOf members: (keys: [String], depth: Int)?) throws(JSONParseError)
+        -> (value: JSONValue, spans: [String: Range<Int>])
     {
         parseCounter?.increment()
         if let offset = firstInvalidUTF8Offset(bytes) { throw .invalidUTF8(offset: offset) }
         var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
-        parser.spanMember = member
+        parser.spanMembers = members
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw .syntax(offset: parser.index, expected: "end of input") }
-        return (value, parser.span)
+        return (value, parser.spans)
     }
 
     public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError)
@@ -116,7 +116,9 @@ public struct JSONParser {
             } catch {
                 throw error.nested(in: .key(key))
             }
-            if let spanMember, span == nil, depth == spanMember.depth, key == spanMember.key { span = valueStart..<index }
+            if let spanMembers, depth == spanMembers.depth, spanMembers.keys.contains(key), spans[key] == nil {
+                spans[key] = valueStart..<index
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1

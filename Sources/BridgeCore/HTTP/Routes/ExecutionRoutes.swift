@@ -39,15 +39,18 @@ struct ExecutionRoutes {
             if request.method == .head { return Response(status: .ok, headers: headers) }
             let token = context.token
             let subscription = try subscribe(request: request) { projectID in token?.instances.allows(projectID) ?? true }
+            let executor = EventLoopTaskExecutor(context.eventLoop)
             return Response(
                 status: .ok,
                 headers: headers,
                 body: ResponseBody { [hub] writer in
                     defer { hub.unsubscribe(subscription) }
-                    // A comment first, so clients (and proxies) see the stream is open at once.
-                    try await writer.write(ByteBuffer(string: ": appwrite-bridge events\n\n"))
-                    try await EventStream.write(subscription, to: &writer)
-                    try await writer.finish(nil)
+                    try await withTaskExecutorPreference(executor) {
+                        // A comment first, so clients (and proxies) see the stream is open at once.
+                        try await writer.write(ByteBuffer(string: ": appwrite-bridge events\n\n"))
+                        try await EventStream.write(subscription, to: &writer)
+                        try await writer.finish(nil)
+                    }
                 }
             )
         }
