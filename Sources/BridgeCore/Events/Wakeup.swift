@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// One sleeper's alarm: `wait(until:)` returns when `ring()` was called since the last wait, when
@@ -14,8 +15,19 @@ public final class Wakeup: Sendable {
     }
 
     private let state = Mutex(State())
+    private let signals: [ChangeSignal]
 
-    public init() {}
+    public convenience init() { self.init(rungBy: []) }
+
+    /// Rung at every `notify()` of `signals`, until `stopListening()`.
+    init(rungBy signals: [ChangeSignal]) {
+        self.signals = signals
+        for signal in signals { signal.subscribe(self) }
+    }
+
+    func stopListening() {
+        for signal in signals { signal.unsubscribe(self) }
+    }
 
     public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -37,6 +49,15 @@ public final class Wakeup: Sendable {
             group.addTask { try? await LoopSleep.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// As `wait(until:)`, and also when graceful shutdown begins: a service's idle sleep.
+    func waitUnlessShuttingDown(until deadline: ContinuousClock.Instant?) async {
+        await withGracefulShutdownHandler {
+            await wait(until: deadline)
+        } onGracefulShutdown: {
+            self.ring()
         }
     }
 

@@ -43,13 +43,8 @@ public struct InstanceMonitor: Service {
         var schedules: [String: Schedule] = [:]
         // Between checks the monitor sleeps until the next one is due, or until a call puts an
         // instance in doubt or a reload changes the configuration: no polling while idle.
-        let wakeup = Wakeup()
-        checkRequests.requested.subscribe(wakeup)
-        state.changes.subscribe(wakeup)
-        defer {
-            checkRequests.requested.unsubscribe(wakeup)
-            state.changes.unsubscribe(wakeup)
-        }
+        let wakeup = Wakeup(rungBy: [checkRequests.requested, state.changes])
+        defer { wakeup.stopListening() }
         var scannedGeneration: Int?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = clock.now
@@ -59,7 +54,7 @@ public struct InstanceMonitor: Service {
             // The state also changes with every health recorded and every item queued: only a
             // new configuration, a request or a due check is worth a look at every instance.
             if snapshot.generation == scannedGeneration, requested.isEmpty, nextDue.map({ $0 > now }) ?? true {
-                await sleep(on: wakeup, until: nextDue)
+                await wakeup.waitUnlessShuttingDown(until: nextDue)
                 continue
             }
             scannedGeneration = snapshot.generation
@@ -108,15 +103,6 @@ public struct InstanceMonitor: Service {
             // A result dropped as stale means a reload raced the check: the new generation makes
             // the next pass look at every instance again.
             if changed { notifier.status(state.summary) }
-        }
-    }
-
-    /// Sleeps until `deadline` (none: until woken), a request, a change of state or shutdown.
-    private func sleep(on wakeup: Wakeup, until deadline: ContinuousClock.Instant?) async {
-        await withGracefulShutdownHandler {
-            await wakeup.wait(until: deadline)
-        } onGracefulShutdown: {
-            wakeup.ring()
         }
     }
 

@@ -58,13 +58,8 @@ public struct OutboxDelivery: Service {
         // Between deliveries it sleeps until an item is queued, an instance's health is recorded
         // (a failed head may go at once when its instance is ok again), or the earliest retry or
         // purge is due: nothing is polled while the outbox is empty or waiting out a backoff.
-        let wakeup = Wakeup()
-        outbox.backlogChanged.subscribe(wakeup)
-        state.changes.subscribe(wakeup)
-        defer {
-            outbox.backlogChanged.unsubscribe(wakeup)
-            state.changes.unsubscribe(wakeup)
-        }
+        let wakeup = Wakeup(rungBy: [outbox.backlogChanged, state.changes])
+        defer { wakeup.stopListening() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var wakeAt: ContinuousClock.Instant?
             if outbox.store.buriedCount > 0 {
@@ -76,7 +71,7 @@ public struct OutboxDelivery: Service {
             }
             guard !outbox.isEmpty else {
                 backoffByProject = [:]
-                await sleep(on: wakeup, until: wakeAt)
+                await wakeup.waitUnlessShuttingDown(until: wakeAt)
                 continue
             }
             let heads: [OutboxItem]
@@ -97,7 +92,7 @@ public struct OutboxDelivery: Service {
             }
             guard !due.isEmpty else {
                 let retries = heads.compactMap { backoffByProject[$0.projectID]?.notBefore }
-                await sleep(on: wakeup, until: (retries + [wakeAt].compactMap { $0 }).min())
+                await wakeup.waitUnlessShuttingDown(until: (retries + [wakeAt].compactMap { $0 }).min())
                 continue
             }
             let results = await withTaskGroup(of: (OutboxItem, Outcome).self) { group in
@@ -111,15 +106,6 @@ public struct OutboxDelivery: Service {
             for (item, outcome) in results {
                 await settle(item, outcome, backoff: &backoffByProject[item.projectID])
             }
-        }
-    }
-
-    /// Sleeps until `deadline` (none: until woken), a change of the outbox or the state, or shutdown.
-    private func sleep(on wakeup: Wakeup, until deadline: ContinuousClock.Instant?) async {
-        await withGracefulShutdownHandler {
-            await wakeup.wait(until: deadline)
-        } onGracefulShutdown: {
-            wakeup.ring()
         }
     }
 
@@ -153,7 +139,7 @@ public struct OutboxDelivery: Service {
             case .retry(let reason):
                 let failures = (backoff?.failures ?? 0) + 1
                 let delay = retryDelay(afterFailures: failures)
-                let nextAttempt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                let nextAttempt = Date().addingTimeInterval(delay.timeInterval)
                 try await outbox.store.recordFailure(id: item.id, error: reason, nextAttemptAt: nextAttempt)
                 metadata["reason"] = "\(reason)"
                 metadata["next_attempt_at"] = "\(Timestamp.iso8601(nextAttempt))"
