@@ -61,7 +61,7 @@ struct RealtimeConnection: Sendable {
                 board.update(projectID) { status in
                     status.state = .backingOff
                     status.reason = "waiting: the bridge makes at most \(limiter.limit) Realtime connects a minute"
-                    status.retryAt = Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                    status.retryAt = Date().addingTimeInterval(wait.timeInterval)
                 }
             }
             do { try await limiter.acquire() } catch { return }
@@ -81,10 +81,10 @@ struct RealtimeConnection: Sendable {
                 saver.disconnected(lastHeard: gapStart!)
                 if everConnected { metrics?.recordRealtimeReconnect(projectID: projectID) }
                 everConnected = true
-                if Date().timeIntervalSince(connectedAt) >= Double(RealtimeBackoff.stableAfter.components.seconds) { backoff.reset() }
+                if Date().timeIntervalSince(connectedAt) >= RealtimeBackoff.stableAfter.timeInterval { backoff.reset() }
             }
             let delay = backoff.delay(after: failure)
-            let retryAt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            let retryAt = Date().addingTimeInterval(delay.timeInterval)
             board.update(projectID) { status in
                 switch failure.kind {
                 case .unauthorized: status.state = .unauthorized

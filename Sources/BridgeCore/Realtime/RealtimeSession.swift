@@ -37,7 +37,7 @@ final class RealtimeSession: Sendable {
     /// When the server was last heard from: where a gap starts if the socket drops now.
     var lastHeard: Date {
         let silence = ContinuousClock.now - live.withLock { $0.lastFrame }
-        return Date().addingTimeInterval(-(Double(silence.components.seconds) + Double(silence.components.attoseconds) / 1e18))
+        return Date().addingTimeInterval(-silence.timeInterval)
     }
 
     /// Records why the socket ends and ends it (the first reason wins).
@@ -79,7 +79,7 @@ final class RealtimeSession: Sendable {
         case .error(let code, let message):
             let failure = RealtimeFailure.fromError(code: code, message: message)
             if connectedAt == nil || code == 1008 {
-                _ = fail(failure)
+                fail(failure)
                 return .close
             }
             feed.logger.warning("Realtime error frame on an open connection, which stays open: \(failure.reason)")
@@ -94,11 +94,11 @@ final class RealtimeSession: Sendable {
     func tick() -> Next {
         let (connected, silence) = live.withLock { ($0.connectedAt != nil, ContinuousClock.now - $0.lastFrame) }
         guard connected else {
-            _ = fail(.lost("no `connected` frame within \(Self.pingInterval)"))
+            fail(.lost("no `connected` frame within \(Self.pingInterval)"))
             return .close
         }
         guard silence < Self.silenceLimit else {
-            _ = fail(.lost("nothing arrived for \(Self.silenceLimit)"))
+            fail(.lost("nothing arrived for \(Self.silenceLimit)"))
             return .close
         }
         return .goOn
@@ -106,7 +106,7 @@ final class RealtimeSession: Sendable {
 
     /// The socket is closed: the catch-up it started stops (the next connection redoes it).
     func ended(_ reason: RealtimeFailure) {
-        _ = fail(reason)
+        fail(reason)
         live.withLock { $0.catchUp }?.cancel()
     }
 
