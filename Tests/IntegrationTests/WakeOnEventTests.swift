@@ -2,7 +2,6 @@ import AppwriteSimulator
 @testable import BridgeCore
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
 /// Outbox delivery and the instance monitor sleep between events instead of polling. These prove
@@ -18,7 +17,7 @@ struct WakeOnEventTests {
     struct Bridge {
         let state: BridgeState
         let outbox: Outbox
-        let log: LogLines
+        let log: LogCapture
         var instance: InstanceConfig { state.current.config.instances[0] }
 
         init(simulator: TestServers.SimulatorHandle) async throws {
@@ -37,15 +36,15 @@ struct WakeOnEventTests {
             )
             state = BridgeState(config: config)
             outbox = try await Outbox(path: config.outbox.databasePath, changes: state.changes)
-            log = LogLines()
+            log = LogCapture()
         }
 
         func delivery(firstRetry: Duration) -> OutboxDelivery {
             OutboxDelivery(
                 outbox: outbox,
                 state: state,
-                pipeline: .standalone(client: WakeOnEventTests.client, state: state, outbox: outbox, logger: log.logger),
-                logger: log.logger,
+                pipeline: .standalone(client: WakeOnEventTests.client, state: state, outbox: outbox, logger: log.logger()),
+                logger: log.logger(),
                 firstRetry: firstRetry
             )
         }
@@ -54,7 +53,7 @@ struct WakeOnEventTests {
             InstanceMonitor(
                 state: state,
                 checker: InstanceChecker(client: WakeOnEventTests.client),
-                logger: log.logger,
+                logger: log.logger(),
                 recheckInterval: .seconds(300),
                 firstRetry: .seconds(60),
                 checkRequests: requests
@@ -71,15 +70,7 @@ struct WakeOnEventTests {
 
         /// Waits (woken by `signal`, never polling) until `condition` holds; false after `timeout`.
         func until(_ signal: ChangeSignal, within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-            let wakeup = Wakeup()
-            signal.subscribe(wakeup)
-            defer { signal.unsubscribe(wakeup) }
-            let deadline = ContinuousClock.now + timeout
-            while !condition() {
-                guard ContinuousClock.now < deadline else { return false }
-                await wakeup.wait(until: deadline)
-            }
-            return true
+            await waitWoken(by: signal, within: timeout, until: condition)
         }
     }
 
@@ -136,7 +127,7 @@ struct WakeOnEventTests {
                 #expect(await bridge.until(bridge.outbox.backlogChanged, within: .seconds(20)) { bridge.outbox.isEmpty })
             }
             #expect(await Self.executionsReceived(simulators[0]) == 2)
-            #expect(bridge.log.seen.contains { $0.contains("are waiting") })
+            #expect(bridge.log.contains("are waiting"))
         }
     }
 
@@ -189,48 +180,5 @@ struct WakeOnEventTests {
                 })
             }
         }
-    }
-}
-
-/// Log messages as they are written, so a test can await one instead of polling for it.
-final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    private let written = ChangeSignal()
-
-    var seen: [String] { lines.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "test") { [self] _ in Handler(lines: self) }
-    }
-
-    func append(_ line: String) {
-        lines.withLock { $0.append(line) }
-        written.notify()
-    }
-
-    /// True once a message containing `text` was logged; false after `timeout`.
-    func wait(for text: String, within timeout: Duration) async -> Bool {
-        let wakeup = Wakeup()
-        written.subscribe(wakeup)
-        defer { written.unsubscribe(wakeup) }
-        let deadline = ContinuousClock.now + timeout
-        while !seen.contains(where: { $0.contains(text) }) {
-            guard ContinuousClock.now < deadline else { return false }
-            await wakeup.wait(until: deadline)
-        }
-        return true
-    }
-
-    struct Handler: LogHandler {
-        let lines: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) { lines.append("\(event.level) \(event.message)") }
     }
 }
