@@ -40,7 +40,7 @@ import tempfile
 import time
 
 from e2e.conftest import CONFIGURATION
-from e2e.test_realtime import COMMANDS_CHANNEL, KEY, SIMULATOR, RealtimeWorld, mint_session, secret_file
+from e2e.test_realtime import SIMULATOR, RealtimeWorld, gate_instance, mint_session
 from e2e.websocket import EventCollector
 from e2e.world import World, python_executable, wait_until
 
@@ -65,20 +65,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
 def start_world(world: World) -> RealtimeWorld:
     simulator = world.start_simulator("simulator-realtime", SIMULATOR)
     session = mint_session(simulator, "gate0001")
-    instance = {
-        "project_id": "gate0001",
-        "name": "Gate",
-        "url": simulator.url,
-        "key": KEY,
-        "extra": [
-            "realtime:",
-            f"  session_file: {secret_file(world.root / 'gate0001.session', session)}",
-            "  subscriptions:",
-            "    - name: commands",
-            f"      channels: [{COMMANDS_CHANNEL}]",
-        ],
-    }
-    bridge = world.start_bridge("realtime-bridge", secrets.token_urlsafe(24), [instance])
+    bridge = world.start_bridge("realtime-bridge", secrets.token_urlsafe(24), [gate_instance(world, simulator, session)])
     if any("realtime" not in document for document in bridge.get("/api/instances").json()):
         raise MeasurementFailed("this appwrite-bridge has no Realtime: its instance documents have no `realtime` key")
     ha = world.start_home_assistant(python_executable(), CONFIGURATION)

@@ -23,7 +23,7 @@ import pytest
 
 from .conftest import Setup
 from .websocket import EventCollector
-from .world import Bridge, Simulator, WaitTimeout, http, wait_until
+from .world import Bridge, Simulator, WaitTimeout, World, http, wait_until
 
 KEY = "e2e-key-realtime-0123456789abcdef"
 USER = "ha-bridge"
@@ -126,6 +126,25 @@ def secret_file(path: Path, value: str) -> Path:
     return path
 
 
+def gate_instance(world: World, simulator: Simulator, session: str, *more_subscriptions: str) -> dict[str, Any]:
+    """The gate0001 instance on `simulator`, its session in a file, subscribed to `commands` and
+    then to `more_subscriptions` (bridge.yaml lines)."""
+    return {
+        "project_id": "gate0001",
+        "name": "Gate",
+        "url": simulator.url,
+        "key": KEY,
+        "extra": [
+            "realtime:",
+            f"  session_file: {secret_file(world.root / 'gate0001.session', session)}",
+            "  subscriptions:",
+            "    - name: commands",
+            f"      channels: [{COMMANDS_CHANNEL}]",
+            *more_subscriptions,
+        ],
+    }
+
+
 def start_realtime_bridge(setup: Setup, instances: list[dict[str, Any]]) -> Bridge:
     """The bridge, or a skip when this build of it has no Realtime yet (issue 23's Swift side)."""
     name = "realtime-bridge"
@@ -152,23 +171,15 @@ def realtime(setup: Setup) -> Generator[RealtimeWorld]:
     forged = base64.b64encode(json.dumps({"id": USER, "secret": "0" * 64}).encode()).decode()
     mint_session(simulator, "wrong001")  # the user has a session; just not this one
     instances = [
-        {
-            "project_id": "gate0001",
-            "name": "Gate",
-            "url": simulator.url,
-            "key": KEY,
-            "extra": [
-                "realtime:",
-                f"  session_file: {secret_file(world.root / 'gate0001.session', session)}",
-                "  subscriptions:",
-                "    - name: commands",
-                f"      channels: [{COMMANDS_CHANNEL}]",
-                # Every document channel of the project: the bridge user still receives only
-                # what it may read.
-                "    - name: all_documents",
-                "      channels: [documents]",
-            ],
-        },
+        gate_instance(
+            world,
+            simulator,
+            session,
+            # Every document channel of the project: the bridge user still receives only what
+            # it may read.
+            "    - name: all_documents",
+            "      channels: [documents]",
+        ),
         {
             "project_id": "wrong001",
             "name": "Wrong session",
